@@ -224,9 +224,13 @@ async function startOrJoin(
   // The log file is out of sight while claude owns the terminal, and these warnings (a MODEL
   // a config file leaves unread, a provider without its key) explain the failures that follow.
   for (const warning of config.warnings) ctx.io.err(`ccp: warning: ${warning}`);
-  // Variables set for Claude Code's own telemetry turn ccp's traces on too: said where it shows.
+  // Variables set for Claude Code's own telemetry turn ccp's traces on too: said where it shows,
+  // with the switch that turns them off (the variables' own, unless the block insists).
   if (config.tracing?.from === "environment") {
-    ctx.io.err(`ccp: ${tracingLines(config)[0]}; OTEL_TRACES_EXPORTER=none turns it off`);
+    const off = config.tracing.enabledByBlock
+      ? "the config's tracing.enabled: true keeps it on (enabled: false turns it off)"
+      : "OTEL_TRACES_EXPORTER=none turns it off";
+    ctx.io.err(`ccp: ${tracingLines(config)[0]}; ${off}`);
   }
   // Without MODEL or a file every request goes to a local Ollama: said before claude's screen
   // takes the terminal, not first as an error to the first message.

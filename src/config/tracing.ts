@@ -90,6 +90,7 @@ export function buildTracing(section: TracingSection | undefined, env: EnvMap): 
     compression: file.compression ?? envCompression(env, warnings),
     batch: batchSettings(env, warnings),
     from: section !== undefined && fileUrl !== undefined ? "config" : "environment",
+    ...(file.enabled === true ? { enabledByBlock: true as const } : {}),
     ...(leftOut ? { leftOut } : {}),
   };
   return { tracing, problems, warnings };

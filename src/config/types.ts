@@ -338,8 +338,13 @@ export interface TracingConfig {
   readonly compression: "gzip" | "none";
   /** The batch processor's settings its `OTEL_BSP_*` variables gave; the others keep defaults. */
   readonly batch: TraceBatchSettings;
-  /** Which settings turned it on: the `tracing:` block, or only the `OTEL_*` variables. */
+  /** Where the collector came from: the `tracing:` block's endpoint, or the `OTEL_*` variables. */
   readonly from: "config" | "environment";
+  /**
+   * Set when the block's `enabled: true` keeps tracing on: then `OTEL_TRACES_EXPORTER=none` and
+   * `OTEL_SDK_DISABLED=true` do not turn it off, and only the block can.
+   */
+  readonly enabledByBlock?: true;
   /**
    * The names of the headers the OTEL_* variables set that are not sent, by variable: they go to
    * the variables' collector only, and the block names another.

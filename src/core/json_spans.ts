@@ -31,25 +31,7 @@ export function topLevelSpans(
   text: string,
   values: Readonly<Record<string, unknown>>,
 ): Map<string, Span> | null {
-  const spans = new Map<string, Span>();
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return null;
-  i = skipSpace(text, i + 1);
-  while (text.charCodeAt(i) === QUOTE) {
-    const keyEnd = stringEnd(text, i);
-    const rawKey = text.slice(i, keyEnd);
-    const key = rawKey.includes("\\") ? JSON.parse(rawKey) as string : rawKey.slice(1, -1);
-    i = skipSpace(text, keyEnd);
-    i = skipSpace(text, i + 1); // past the colon
-    const start = i;
-    spaced = false;
-    const end = valueEnd(text, i);
-    if (spans.has(key)) return null;
-    spans.set(key, { value: values[key], start, end, compact: !spaced });
-    i = skipSpace(text, end);
-    if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
-  }
-  return spans;
+  return keySpans(textScan(text), 0, values);
 }
 
 /**
@@ -61,17 +43,111 @@ export function elementSpans(
   start: number,
   values: readonly unknown[],
 ): Map<unknown, Span> | null {
+  return objectSpans(textScan(text), start, values);
+}
+
+/**
+ * {@link topLevelSpans} on the client's bytes (valid UTF-8, so every byte of a multi-byte
+ * character is past 0x7f and none is read as JSON's punctuation), from `from` (past a byte order
+ * mark): the spans are places in the bytes.
+ */
+export function topLevelByteSpans(
+  bytes: Uint8Array,
+  from: number,
+  values: Readonly<Record<string, unknown>>,
+): Map<string, Span> | null {
+  return keySpans(byteScan(bytes), from, values);
+}
+
+/** {@link elementSpans} on the client's bytes. */
+export function elementByteSpans(
+  bytes: Uint8Array,
+  start: number,
+  values: readonly unknown[],
+): Map<unknown, Span> | null {
+  return objectSpans(byteScan(bytes), start, values);
+}
+
+/**
+ * A body as the two walks above read it, text or bytes alike. The walks take a few steps a key or
+ * an element; the scans a character at a time stay written once for each form, where a call per
+ * character would cost the request path.
+ */
+interface Scan {
+  readonly length: number;
+  /** The code unit (text) or byte at `i`; past the end, no punctuation's code. */
+  at(i: number): number | undefined;
+  skipSpace(i: number): number;
+  stringEnd(i: number): number;
+  valueEnd(i: number): number;
+  /** The text from `start` to `end` (a key with its quotes). */
+  text(start: number, end: number): string;
+}
+
+function keySpans(
+  scan: Scan,
+  from: number,
+  values: Readonly<Record<string, unknown>>,
+): Map<string, Span> | null {
+  const spans = new Map<string, Span>();
+  let i = scan.skipSpace(from);
+  if (scan.at(i) !== OPEN_BRACE) return null;
+  i = scan.skipSpace(i + 1);
+  while (scan.at(i) === QUOTE) {
+    const keyEnd = scan.stringEnd(i);
+    const rawKey = scan.text(i, keyEnd);
+    const key = rawKey.includes("\\") ? JSON.parse(rawKey) as string : rawKey.slice(1, -1);
+    i = scan.skipSpace(keyEnd);
+    i = scan.skipSpace(i + 1); // past the colon
+    const start = i;
+    spaced = false;
+    const end = scan.valueEnd(i);
+    if (spans.has(key)) return null;
+    spans.set(key, { value: values[key], start, end, compact: !spaced });
+    i = scan.skipSpace(end);
+    if (scan.at(i) === COMMA) i = scan.skipSpace(i + 1);
+  }
+  return spans;
+}
+
+function objectSpans(
+  scan: Scan,
+  start: number,
+  values: readonly unknown[],
+): Map<unknown, Span> | null {
   const spans = new Map<unknown, Span>();
   let count = 0;
-  let i = skipSpace(text, start + 1);
-  while (i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET) {
-    const end = valueEnd(text, i);
+  let i = scan.skipSpace(start + 1);
+  while (i < scan.length && scan.at(i) !== CLOSE_BRACKET) {
+    const end = scan.valueEnd(i);
     const value = values[count++];
     if (typeof value === "object" && value !== null) spans.set(value, { value, start: i, end });
-    i = skipSpace(text, end);
-    if (text.charCodeAt(i) === COMMA) i = skipSpace(text, i + 1);
+    i = scan.skipSpace(end);
+    if (scan.at(i) === COMMA) i = scan.skipSpace(i + 1);
   }
   return count === values.length ? spans : null;
+}
+
+function textScan(text: string): Scan {
+  return {
+    length: text.length,
+    at: (i) => text.charCodeAt(i),
+    skipSpace: (i) => skipSpace(text, i),
+    stringEnd: (i) => stringEnd(text, i),
+    valueEnd: (i) => valueEnd(text, i),
+    text: (start, end) => text.slice(start, end),
+  };
+}
+
+function byteScan(bytes: Uint8Array): Scan {
+  return {
+    length: bytes.length,
+    at: (i) => bytes[i],
+    skipSpace: (i) => skipByteSpace(bytes, i),
+    stringEnd: (i) => byteStringEnd(bytes, i),
+    valueEnd: (i) => byteValueEnd(bytes, i),
+    text: (start, end) => decoder.decode(bytes.subarray(start, end)),
+  };
 }
 
 // Set by a value's scan that met white space between its tokens.
@@ -140,56 +216,6 @@ function valueEnd(text: string, i: number): number {
     j++;
     if (j >= text.length) return j;
   }
-}
-
-/**
- * {@link topLevelSpans} on the client's bytes (valid UTF-8, so every byte of a multi-byte
- * character is past 0x7f and none is read as JSON's punctuation), from `from` (past a byte order
- * mark): the spans are places in the bytes.
- */
-export function topLevelByteSpans(
-  bytes: Uint8Array,
-  from: number,
-  values: Readonly<Record<string, unknown>>,
-): Map<string, Span> | null {
-  const spans = new Map<string, Span>();
-  let i = skipByteSpace(bytes, from);
-  if (bytes[i] !== OPEN_BRACE) return null;
-  i = skipByteSpace(bytes, i + 1);
-  while (bytes[i] === QUOTE) {
-    const keyEnd = byteStringEnd(bytes, i);
-    const rawKey = decoder.decode(bytes.subarray(i, keyEnd));
-    const key = rawKey.includes("\\") ? JSON.parse(rawKey) as string : rawKey.slice(1, -1);
-    i = skipByteSpace(bytes, keyEnd);
-    i = skipByteSpace(bytes, i + 1); // past the colon
-    const start = i;
-    spaced = false;
-    const end = byteValueEnd(bytes, i);
-    if (spans.has(key)) return null;
-    spans.set(key, { value: values[key], start, end, compact: !spaced });
-    i = skipByteSpace(bytes, end);
-    if (bytes[i] === COMMA) i = skipByteSpace(bytes, i + 1);
-  }
-  return spans;
-}
-
-/** {@link elementSpans} on the client's bytes. */
-export function elementByteSpans(
-  bytes: Uint8Array,
-  start: number,
-  values: readonly unknown[],
-): Map<unknown, Span> | null {
-  const spans = new Map<unknown, Span>();
-  let count = 0;
-  let i = skipByteSpace(bytes, start + 1);
-  while (i < bytes.length && bytes[i] !== CLOSE_BRACKET) {
-    const end = byteValueEnd(bytes, i);
-    const value = values[count++];
-    if (typeof value === "object" && value !== null) spans.set(value, { value, start: i, end });
-    i = skipByteSpace(bytes, end);
-    if (bytes[i] === COMMA) i = skipByteSpace(bytes, i + 1);
-  }
-  return count === values.length ? spans : null;
 }
 
 const decoder = new TextDecoder();

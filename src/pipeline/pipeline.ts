@@ -29,6 +29,7 @@ import { traceStart } from "../observe/tracing/trace_context.ts";
 import { chainOf, chainWindows } from "./chain.ts";
 import type { DispatcherOptions } from "../resilience/dispatcher_options.ts";
 import { pdfsAsText } from "./pdf_texts.ts";
+import { passedTarget } from "../resilience/passed_over.ts";
 
 /** Who a request is sent as: the client's own credential (passthrough), the session's keys. */
 interface Sender {
@@ -386,10 +387,7 @@ function notePassed(recorder: Recorder, dispatched: Dispatched<AttemptSuccess>):
 /** Adds the targets `passed` names that the record does not name yet. */
 function addPassed(recorder: Recorder, passed: readonly string[]): void {
   const record = recorder.record;
-  const named = new Set(record.passed?.map(targetOf));
-  const fresh = passed.filter((p) => !named.has(targetOf(p)));
+  const named = new Set(record.passed?.map(passedTarget));
+  const fresh = passed.filter((p) => !named.has(passedTarget(p)));
   if (fresh.length > 0) record.passed = [...(record.passed ?? []), ...fresh];
 }
-
-// `claude/m (not sent: ...)` -> `claude/m`.
-const targetOf = (passed: string) => passed.slice(0, passed.indexOf(" ("));

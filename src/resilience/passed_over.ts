@@ -64,6 +64,22 @@ export function passedOver(outcomes: readonly TargetOutcome[], now: number): str
   return passed;
 }
 
+/**
+ * The target an entry of the list names (`claude/m (not sent: ...)` -> `claude/m`): what stands
+ * before the parenthesis the entry ends with. A model id may hold ` (` itself, so that
+ * parenthesis is matched from the end rather than taken as the first.
+ */
+export function passedTarget(entry: string): string {
+  let depth = 0;
+  for (let i = entry.length - 1; i > 0 && entry.endsWith(")"); i--) {
+    if (entry[i] === ")") depth++;
+    else if (entry[i] === "(" && --depth === 0) {
+      return entry[i - 1] === " " ? entry.slice(0, i - 1) : entry;
+    }
+  }
+  return entry;
+}
+
 // Failed tries are the log line's `failed:` already, and context windows say their own reason.
 function notSent(outcome: TargetOutcome, now: number): string | undefined {
   switch (outcome.kind) {

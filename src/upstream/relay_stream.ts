@@ -10,7 +10,7 @@
  */
 
 import { type Cancel, deadline } from "../core/deadlines.ts";
-import { chunksOf } from "../resilience/body_guard.ts";
+import { type ChunkReader, chunksOf } from "../resilience/body_guard.ts";
 import type { MidStreamError } from "../resilience/broken_answer.ts";
 import { type AnthropicErrorType, errorBody, messageOf } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
@@ -132,175 +132,202 @@ export function relayFrames(
   source: FrameSource,
   hooks: RelayHooks,
 ): ReadableStream<Uint8Array> {
-  const reader = chunksOf(upstream, source.borrowsChunks === true);
-  let finished = false;
-  let sentAny = false;
-  let contentSent = false;
-  let lastDataAt = performance.now();
-  let cancelPing: Cancel | undefined;
-  // When the wait for what may follow the upstream's finish is over (set once it finished).
-  let graceEndsAt: number | undefined;
-  let out: ReadableStreamDefaultController<Uint8Array> | undefined;
-  const pingMs = hooks.pingIntervalMs ?? DEFAULT_PING_MS;
+  return new FrameRelay(chunksOf(upstream, source.borrowsChunks === true), source, hooks).stream();
+}
 
-  // One timer per stream (not one per chunk): when it fires it checks how long the upstream has
-  // been silent, pings if that is past the interval, and re-arms for the time that remains.
-  // Pings go only once the client has seen the stream start (events are always sent whole).
-  const pingCheck = () => {
-    cancelPing = undefined;
-    if (finished || !out) return;
-    if (performance.now() - lastDataAt >= pingMs) {
-      if (sentAny) out.enqueue(PING);
-      lastDataAt = performance.now();
-    }
-    cancelPing = deadline(Math.max(1, pingMs - (performance.now() - lastDataAt)), pingCheck);
-  };
+type Client = ReadableStreamDefaultController<Uint8Array>;
 
+/** One relayed stream: what the client has had, when it last had anything, and how it ended. */
+class FrameRelay {
+  readonly #reader: ChunkReader;
+  readonly #source: FrameSource;
+  readonly #hooks: RelayHooks;
+  readonly #pingMs: number;
+  /** Set once the stream is over, however it ended: nothing is sent or reported after that. */
+  #finished = false;
+  /** Set once the client has had a frame: pings wait for the stream to start. */
+  #sentAny = false;
+  /** Set once answer content went to the client (the time to first token is reported once). */
+  #contentSent = false;
+  /** When the client last had something: silence is measured on what it receives. */
+  #lastSentAt = performance.now();
+  #cancelPing: Cancel | undefined;
+  /** When the wait for what may follow the upstream's finish is over (set once it finished). */
+  #graceEndsAt: number | undefined;
+  #client: Client | undefined;
   // Set in start(); removed once the stream is over, so a finished stream is not kept alive by
   // the server-wide shutdown signal.
-  let onShutdown = () => {};
+  #onShutdown = () => {};
 
-  const finish = (outcome: Omit<RelayOutcome, "usage">) => {
-    if (finished) return;
-    finished = true;
-    cancelPing?.();
-    hooks.shutdown?.removeEventListener("abort", onShutdown);
+  constructor(
+    reader: ChunkReader,
+    source: FrameSource,
+    hooks: RelayHooks,
+  ) {
+    this.#reader = reader;
+    this.#source = source;
+    this.#hooks = hooks;
+    this.#pingMs = hooks.pingIntervalMs ?? DEFAULT_PING_MS;
+  }
+
+  stream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#client = controller;
+        this.#onShutdown = () => {
+          if (!this.#finished) this.#fail(controller, "ccp is shutting down", "overloaded_error");
+        };
+        const shutdown = this.#hooks.shutdown;
+        if (shutdown?.aborted) return this.#onShutdown();
+        shutdown?.addEventListener("abort", this.#onShutdown, { once: true });
+        if (this.#pingMs > 0 && !this.#finished) {
+          this.#cancelPing = deadline(this.#pingMs, this.#pingCheck);
+        }
+      },
+      // A pull must enqueue or close before it returns: the stream does not pull again by
+      // itself. One async frame per pull, however many reads it takes (not one per read).
+      pull: async (controller) => {
+        for (;;) {
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await this.#read();
+          } catch (error) {
+            if (this.#readFailed(controller, error)) return;
+            result = ENDED;
+          }
+          if (this.#relayed(controller, result)) return;
+        }
+      },
+      cancel: async (reason) => {
+        this.#hooks.onCancel?.();
+        this.#finish({ cancelled: true });
+        await this.#reader.cancel(reason).catch(() => {});
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  // One timer per stream (not one per chunk): when it fires it checks how long the client has
+  // had nothing, pings if that is past the interval, and re-arms for the time that remains.
+  // Pings go only once the client has seen the stream start (events are always sent whole).
+  #pingCheck = () => {
+    this.#cancelPing = undefined;
+    if (this.#finished || !this.#client) return;
+    if (performance.now() - this.#lastSentAt >= this.#pingMs) {
+      if (this.#sentAny) this.#client.enqueue(PING);
+      this.#lastSentAt = performance.now();
+    }
+    const remaining = this.#pingMs - (performance.now() - this.#lastSentAt);
+    this.#cancelPing = deadline(Math.max(1, remaining), this.#pingCheck);
+  };
+
+  #finish(outcome: Omit<RelayOutcome, "usage">): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#cancelPing?.();
+    this.#hooks.shutdown?.removeEventListener("abort", this.#onShutdown);
     // Only a stream that reached its end carries the upstream's output count; one cut short (the
     // client left, the upstream failed) was still generated and billed up to there.
+    const source = this.#source;
     const usage = outcome.error === undefined && !outcome.cancelled
       ? source.usage
       : withStreamedEstimate(source.usage, source.answerChars);
     const stopReason = source.stopReason;
-    hooks.onEnd?.(
+    this.#hooks.onEnd?.(
       stopReason === undefined ? { usage, ...outcome } : { usage, stopReason, ...outcome },
     );
-  };
+  }
 
-  // Silence is measured on what the client receives: upstream keep-alives that translate to
-  // nothing do not keep the client's connection alive.
-  const send = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+  // Upstream keep-alives that translate to nothing do not count: they do not keep the client's
+  // connection alive.
+  #send(controller: Client, bytes: Uint8Array): void {
     controller.enqueue(bytes);
-    lastDataAt = performance.now();
-    sentAny = true;
-    if (!contentSent && source.answerChars > 0) {
-      contentSent = true;
-      hooks.onFirstContent?.();
+    this.#lastSentAt = performance.now();
+    this.#sentAny = true;
+    if (!this.#contentSent && this.#source.answerChars > 0) {
+      this.#contentSent = true;
+      this.#hooks.onFirstContent?.();
     }
-  };
-
-  /** A throw from the source (a bug in ccp) ends the stream with one error frame. */
-  const sourceFailed = (error: unknown): Frames => {
-    const reason = messageOf(error);
-    const message = `ccp could not relay the stream of ${hooks.describeUpstream}: ${reason}`;
-    return { end: { kind: "error", message } };
-  };
+  }
 
   /** Sends the one error frame of this stream and ends it (the upstream is not read further). */
-  const fail = (
-    controller: ReadableStreamDefaultController<Uint8Array>,
+  #fail(
+    controller: Client,
     message: string,
     type: AnthropicErrorType = "api_error",
     reported?: MidStreamError,
-  ) => {
-    const clean = scrubSecrets(message, hooks.keys);
-    send(controller, encoder.encode(sseFrame("error", errorBody(type, clean))));
+  ): void {
+    const clean = scrubSecrets(message, this.#hooks.keys);
+    this.#send(controller, encoder.encode(sseFrame("error", errorBody(type, clean))));
     controller.close();
-    finish(reported ? { error: clean, reported } : { error: clean });
-    reader.cancel().catch(() => {});
-  };
+    this.#finish(reported ? { error: clean, reported } : { error: clean });
+    this.#reader.cancel().catch(() => {});
+  }
 
   /** Sends what a chunk completed; true when the stream is over. */
-  const deliver = (controller: ReadableStreamDefaultController<Uint8Array>, frames: Frames) => {
-    if (hasBytes(frames)) send(controller, frames.bytes!);
+  #deliver(controller: Client, frames: Frames): boolean {
+    if (hasBytes(frames)) this.#send(controller, frames.bytes!);
     const end = frames.end;
     if (!end) return false;
     if (end.kind === "stop") {
       controller.close();
-      finish({});
-      reader.cancel().catch(() => {});
+      this.#finish({});
+      this.#reader.cancel().catch(() => {});
     } else if (end.kind === "error") {
       const reported = end.type && { type: end.type, said: end.said, status: end.status };
-      fail(controller, end.message, end.type, reported);
+      this.#fail(controller, end.message, end.type, reported);
     } else {
-      fail(controller, `${hooks.describeUpstream} closed the stream before message_stop`);
+      this.#fail(
+        controller,
+        `${this.#hooks.describeUpstream} closed the stream before message_stop`,
+      );
     }
     return true;
-  };
+  }
 
   /** The next upstream chunk; once the upstream said it finished, its end after a short grace. */
-  const read = () => {
-    if (!source.finishing) return reader.read();
-    graceEndsAt ??= performance.now() + FINISH_GRACE_MS;
-    return readUntil(reader, graceEndsAt);
-  };
+  #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (!this.#source.finishing) return this.#reader.read();
+    this.#graceEndsAt ??= performance.now() + FINISH_GRACE_MS;
+    return readUntil(this.#reader, this.#graceEndsAt);
+  }
 
   /** A read of the upstream failed: true once the stream is over for it. */
-  const readFailed = (
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    error: unknown,
-  ): boolean => {
+  #readFailed(controller: Client, error: unknown): boolean {
     // Ended meanwhile (ccp shutting down): the client has its last frame already.
-    if (finished) return true;
+    if (this.#finished) return true;
     // The upstream had said it finished: the connection's end lost nothing the answer needs.
-    if (source.finishing) return false;
-    const reason = hooks.describeError?.(error) ??
-      messageOf(error);
-    fail(controller, `${hooks.describeUpstream} failed mid-stream: ${reason}`);
+    if (this.#source.finishing) return false;
+    const reason = this.#hooks.describeError?.(error) ?? messageOf(error);
+    this.#fail(controller, `${this.#hooks.describeUpstream} failed mid-stream: ${reason}`);
     return true;
-  };
+  }
 
   /** Relays what one upstream read gave; true once something was enqueued or the stream closed. */
-  const relayed = (
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    result: ReadableStreamReadResult<Uint8Array>,
-  ): boolean => {
+  #relayed(controller: Client, result: ReadableStreamReadResult<Uint8Array>): boolean {
     // Ended meanwhile (ccp shutting down): the client has its last frame already.
-    if (finished) return true;
+    if (this.#finished) return true;
+    const source = this.#source;
     let frames: Frames;
     const answered = source.answerChars;
     try {
       frames = result.done ? source.end() : source.push(result.value);
     } catch (error) {
-      frames = sourceFailed(error);
+      frames = this.#sourceFailed(error);
     }
     // An upstream still answering after its finish (a server that says it too early) is not cut
     // short: the grace counts from its last output, not from keep-alives (pings).
-    if (source.answerChars > answered) graceEndsAt = undefined;
-    if (!result.done) return deliver(controller, frames) || hasBytes(frames);
-    deliver(controller, frames.end ? frames : { ...frames, end: { kind: "cut" } });
+    if (source.answerChars > answered) this.#graceEndsAt = undefined;
+    if (!result.done) return this.#deliver(controller, frames) || hasBytes(frames);
+    this.#deliver(controller, frames.end ? frames : { ...frames, end: { kind: "cut" } });
     return true;
-  };
+  }
 
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      out = controller;
-      onShutdown = () => {
-        if (!finished) fail(controller, "ccp is shutting down", "overloaded_error");
-      };
-      if (hooks.shutdown?.aborted) return onShutdown();
-      hooks.shutdown?.addEventListener("abort", onShutdown, { once: true });
-      if (pingMs > 0 && !finished) cancelPing = deadline(pingMs, pingCheck);
-    },
-    // A pull must enqueue or close before it returns: the stream does not pull again by itself.
-    // One async frame per pull, however many reads it takes (not one per read).
-    async pull(controller) {
-      for (;;) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await read();
-        } catch (error) {
-          if (readFailed(controller, error)) return;
-          result = ENDED;
-        }
-        if (relayed(controller, result)) return;
-      }
-    },
-    async cancel(reason) {
-      hooks.onCancel?.();
-      finish({ cancelled: true });
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
+  /** A throw from the source (a bug in ccp) ends the stream with one error frame. */
+  #sourceFailed(error: unknown): Frames {
+    const reason = messageOf(error);
+    const message = `ccp could not relay the stream of ${this.#hooks.describeUpstream}: ${reason}`;
+    return { end: { kind: "error", message } };
+  }
 }
 
 /** Output tokens of an answer cut short: at least ~4 characters per token of what was sent. */

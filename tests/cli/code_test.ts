@@ -387,6 +387,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "code with a tracing block's enabled: true does not say OTEL_TRACES_EXPORTER=none stops it",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      // The block insists and the variables name the collector: `none` would not turn it off.
+      await Deno.writeTextFile(`${dir}/c.yaml`, `tracing: { enabled: true }\n${NOWHERE_YAML}`);
+      const result = await runCcp(["code", "--config", "c.yaml", "--port", "0", "-p", "hi"], {
+        cwd: dir,
+        env: {
+          ...env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+          OTEL_TRACES_EXPORTER: "none",
+        },
+      });
+      assert.equal(result.code, 7, result.stderr);
+      assert.match(
+        result.stderr,
+        /\nccp: Tracing: OTLP\/HTTP JSON to http:\/\/127\.0\.0\.1:9\/v1\/traces .*; the config's tracing\.enabled: true keeps it on \(enabled: false turns it off\)\n/,
+      );
+      assert.ok(!result.stderr.includes("OTEL_TRACES_EXPORTER=none turns it off"), result.stderr);
+    }),
+});
+
+Deno.test({
   name: "code without a config or MODEL says on the terminal that requests go to a local Ollama",
   ignore: !POSIX,
   fn: () =>

@@ -8,6 +8,7 @@ import {
 } from "../../src/cli/config_watch.ts";
 import { testConfig } from "../helpers/config.ts";
 import { inTempDir } from "./helpers.ts";
+import { saveAsEditor } from "../helpers/editor_save.ts";
 
 const FILES: WatchedFiles = {
   dir: "/srv/ccp",
@@ -105,22 +106,6 @@ Deno.test("closing the settler cancels a pending run", async () => {
   assert.equal(runs, 0);
 });
 
-/** Saves `text` as `path` the way an editor does. */
-async function save(
-  how: "in place" | "rename over" | "delete and create",
-  path: string,
-  text: string,
-): Promise<void> {
-  if (how === "in place") return await Deno.writeTextFile(path, text);
-  if (how === "rename over") {
-    await Deno.writeTextFile(`${path}.tmp~`, text);
-    return await Deno.rename(`${path}.tmp~`, path);
-  }
-  await Deno.remove(path);
-  await sleep(5);
-  await Deno.writeTextFile(path, text);
-}
-
 Deno.test("each way of saving reloads once; the same bytes saved again do not reload", async () => {
   await inTempDir("ccp_watch_", async (dir) => {
     const path = `${dir}/c.yaml`;
@@ -143,13 +128,14 @@ Deno.test("each way of saving reloads once; the same bytes saved again do not re
       };
       let n = 0;
       for (const how of ["in place", "rename over", "delete and create"] as const) {
-        await save(how, path, `a: ${how}\n`);
+        // A short gap between delete and create, as a quick editor leaves.
+        await saveAsEditor(how, path, `a: ${how}\n`, 5);
         await settled(++n);
       }
-      await save("in place", `${dir}/.env`, "KEY=v\n");
+      await saveAsEditor("in place", `${dir}/.env`, "KEY=v\n");
       await settled(++n);
       // Saved unchanged, touched, and another file of the directory: no reload.
-      await save("rename over", path, "a: delete and create\n");
+      await saveAsEditor("rename over", path, "a: delete and create\n");
       await Deno.utime(path, new Date(), new Date());
       await Deno.writeTextFile(`${dir}/unrelated.txt`, "y");
       await sleep(300);
@@ -236,11 +222,11 @@ Deno.test("a config file that is a symbolic link: saves to its target reload, an
       assert.equal(reloads, expected);
     };
     try {
-      await save("in place", `${dir}/dotfiles/a/ccp.yaml`, "a: 2\n");
+      await saveAsEditor("in place", `${dir}/dotfiles/a/ccp.yaml`, "a: 2\n");
       await settled(1);
-      await save("rename over", `${dir}/dotfiles/a/ccp.yaml`, "a: 3\n");
+      await saveAsEditor("rename over", `${dir}/dotfiles/a/ccp.yaml`, "a: 3\n");
       await settled(2);
-      await save("in place", `${dir}/dotfiles/b/env`, "K=2\n");
+      await saveAsEditor("in place", `${dir}/dotfiles/b/env`, "K=2\n");
       await settled(3);
       // The link pointed elsewhere (a restow, a home-manager switch): the new target is watched.
       await Deno.mkdir(`${dir}/dotfiles/c`);
@@ -248,10 +234,10 @@ Deno.test("a config file that is a symbolic link: saves to its target reload, an
       await Deno.symlink("../dotfiles/c/ccp.yaml", `${dir}/conf/c.yaml.new`);
       await Deno.rename(`${dir}/conf/c.yaml.new`, `${dir}/conf/c.yaml`);
       await settled(4);
-      await save("in place", `${dir}/dotfiles/c/ccp.yaml`, "a: 5\n");
+      await saveAsEditor("in place", `${dir}/dotfiles/c/ccp.yaml`, "a: 5\n");
       await settled(5);
       // The old target is no longer the config: its saves reload nothing.
-      await save("in place", `${dir}/dotfiles/a/ccp.yaml`, "a: 6\n");
+      await saveAsEditor("in place", `${dir}/dotfiles/a/ccp.yaml`, "a: 6\n");
       await sleep(300);
       assert.equal(reloads, 5);
       // A target gone (a checkout in progress) is waited for as a config file gone is.

@@ -249,6 +249,27 @@ export async function spawnCcp(
   return spawned;
 }
 
+/**
+ * Writes `yaml` to `dir`/c.yaml, runs `ccp serve` on it in `dir` with `env` (the child's whole
+ * environment), hands `run` the URL it listens on (and the process, for its output), and stops
+ * it after.
+ */
+export async function servingConfig(
+  dir: string,
+  yaml: string,
+  env: Record<string, string>,
+  run: (url: string, ccp: SpawnedCcp) => Promise<void>,
+): Promise<void> {
+  await Deno.writeTextFile(`${dir}/c.yaml`, yaml);
+  const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], { cwd: dir, env });
+  try {
+    const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    await run(url!, ccp);
+  } finally {
+    await ccp.kill();
+  }
+}
+
 /** Runs ccp to completion and returns its status and output. */
 export async function runCcp(
   args: readonly string[],

@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { findClaude } from "../helpers/claude.ts";
 import { claudeStage, claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { type JourneyStep as Step, journeyStep } from "../helpers/journey_step.ts";
 import { geminiRequestProblem } from "../mocks/gemini_strict.ts";
 import { invalidArgument } from "../mocks/gemini_wire.ts";
 
@@ -38,22 +39,12 @@ const SIG = {
 const OVERLOADED = "The model is overloaded. Please try again later.";
 
 /** What the model does next, read from the request's last (user) content. */
-type Step = "write" | "parallel" | "read" | "answer" | "again" | "fail" | "resume";
-
 function stepOf(contents: Obj[]): Step {
   const parts = (contents.at(-1)?.parts ?? []) as Obj[];
   const answered = parts.flatMap((p) =>
     p.functionResponse ? [(p.functionResponse as Obj).name] : []
   );
-  if (answered.includes("Write")) return "parallel";
-  if (answered.includes("Bash")) return "read";
-  if (answered.includes("Read")) return "answer";
-  const text = parts.map((p) => typeof p.text === "string" ? p.text : "").join("");
-  // Claude Code's own words when it asks for the rest of an answer that broke off.
-  if (text.includes("cut off mid-stream")) return "resume";
-  if (text.includes("JOURNEY-FAIL")) return "fail";
-  if (text.includes("JOURNEY-AGAIN")) return "again";
-  return "write";
+  return journeyStep(answered, parts.map((p) => typeof p.text === "string" ? p.text : "").join(""));
 }
 
 const thought = (text: string): Obj => ({ text, thought: true });

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { findClaude } from "../helpers/claude.ts";
 import { claudeStage, claudeWorkspace, PNG_1X1, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { type JourneyStep as Step, journeyStep } from "../helpers/journey_step.ts";
 import { startResponsesMock } from "../mocks/responses_mock.ts";
 import type { ResponsesScript } from "../mocks/responses_wire.ts";
 
@@ -36,8 +37,6 @@ const ENC = {
 } as const;
 
 const SERVER_ERROR = "The server had an error processing your request. Sorry about that!";
-
-type Step = "write" | "parallel" | "read" | "answer" | "again" | "fail" | "resume";
 
 /** The name of each call in `input`, by call_id. */
 function callNames(input: Obj[]): Map<string, string> {
@@ -66,17 +65,11 @@ const textOf = (item: Obj | undefined) =>
 function stepOf(input: Obj[]): Step {
   const names = callNames(input);
   const answered = lastOutputs(input).map((o) => names.get(String(o.call_id)));
-  if (answered.includes("Write")) return "parallel";
-  if (answered.includes("Bash")) return "read";
-  if (answered.includes("Read")) return "answer";
-  if (answered.length > 0) return "write"; // outputs of no call the script made
   // Claude Code's system message follows its first prompt, as a developer message.
-  const text = textOf(input.findLast((i) => i.type === "message" && i.role === "user"));
-  // Claude Code's own words when it asks for the rest of an answer that broke off.
-  if (text.includes("cut off mid-stream")) return "resume";
-  if (text.includes("JOURNEY-FAIL")) return "fail";
-  if (text.includes("JOURNEY-AGAIN")) return "again";
-  return "write";
+  return journeyStep(
+    answered,
+    textOf(input.findLast((i) => i.type === "message" && i.role === "user")),
+  );
 }
 
 /** What the model answers at `step`. */

@@ -10,8 +10,7 @@ import { childEnv, inTempDir, spawnCcp } from "../cli/helpers.ts";
 import { type AnthropicMock, startAnthropicMock } from "../mocks/anthropic_mock.ts";
 import { textTurn } from "../mocks/anthropic_fixtures.ts";
 import { postMessages } from "../helpers/ccp.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { saveAsEditor } from "../helpers/editor_save.ts";
 
 function message(model: string): Record<string, unknown> {
   return {
@@ -39,22 +38,6 @@ function yaml(alpha: AnthropicMock, beta: AnthropicMock, target: string): string
     `  default: ${target}`,
     "",
   ].join("\n");
-}
-
-/** Saves `text` as `path` the way an editor does. */
-async function save(
-  how: "in place" | "rename over" | "delete and create",
-  path: string,
-  text: string,
-): Promise<void> {
-  if (how === "in place") return await Deno.writeTextFile(path, text);
-  if (how === "rename over") {
-    await Deno.writeTextFile(`${path}.swp~`, text);
-    return await Deno.rename(`${path}.swp~`, path);
-  }
-  await Deno.remove(path);
-  await sleep(20);
-  await Deno.writeTextFile(path, text);
 }
 
 function ask(url: string, stream = false): Promise<Response> {
@@ -90,25 +73,25 @@ Deno.test("ccp serve reloads its config file saved each way, and keeps it on a m
       const streaming = await ask(url, true);
       const reader = streaming.body!.pipeThrough(new TextDecoderStream()).getReader();
       let text = (await reader.read()).value ?? "";
-      await save("in place", path, yaml(alpha, beta, "beta/b1"));
+      await saveAsEditor("in place", path, yaml(alpha, beta, "beta/b1"));
       await saved(1);
       for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
       assert.match(text, /token7 [^]*event: message_stop/);
       assert.equal((await (await ask(url)).json()).type, "message");
       assert.deepEqual(beta.requests.map((r) => r.body?.model), ["b1"]);
 
-      await save("rename over", path, yaml(alpha, beta, "alpha/a2"));
+      await saveAsEditor("rename over", path, yaml(alpha, beta, "alpha/a2"));
       await saved(2);
       await (await ask(url)).body?.cancel();
       assert.deepEqual(alpha.requests.map((r) => r.body?.model), ["a1", "a2"]);
 
-      await save("delete and create", path, yaml(alpha, beta, "beta/b3"));
+      await saveAsEditor("delete and create", path, yaml(alpha, beta, "beta/b3"));
       await saved(3);
       await (await ask(url)).body?.cancel();
       assert.deepEqual(beta.requests.map((r) => r.body?.model), ["b1", "b3"]);
 
       // A mistake: named in the log, and requests keep going where they went.
-      await save("rename over", path, yaml(alpha, beta, "gamma/g"));
+      await saveAsEditor("rename over", path, yaml(alpha, beta, "gamma/g"));
       await ccp.waitForStderr(/Config reload failed; keeping the previous config\..*gamma/, 10_000);
       await (await ask(url)).body?.cancel();
       assert.deepEqual(beta.requests.map((r) => r.body?.model), ["b1", "b3", "b3"]);

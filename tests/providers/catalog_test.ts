@@ -1,37 +1,6 @@
 import assert from "node:assert/strict";
 import { findPreset, LOCAL_PRESET_IDS, PRESET_IDS, PRESETS } from "../../src/providers/catalog.ts";
-
-const PROMISED_PRESETS = {
-  openai: [
-    "nvidia_nim",
-    "groq",
-    "cerebras",
-    "together",
-    "kimi",
-    "openai",
-    "mistral",
-    "xai",
-    "openai_compatible",
-  ],
-  anthropic: [
-    "anthropic",
-    "open_router",
-    "deepseek",
-    "lmstudio",
-    "llamacpp",
-    "ollama",
-    "friendliai",
-    "fireworks",
-    "vllm",
-    "cliproxyapi",
-    "zai",
-    "zhipu",
-    "minimax",
-    "moonshot_anthropic",
-  ],
-  openai_responses: ["openai_responses"],
-  gemini: ["gemini"],
-} as const;
+import { PROMISED_PRESETS } from "../helpers/promised_presets.ts";
 
 Deno.test("the catalog has exactly the presets ccp promises, each with its protocol", () => {
   const expected = Object.values(PROMISED_PRESETS).flat();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { passedOver } from "../../src/resilience/passed_over.ts";
+import { passedOver, passedTarget } from "../../src/resilience/passed_over.ts";
 import type { KeysUnavailable } from "../../src/resilience/key_report.ts";
 
 const NOW = 1_000_000;
@@ -46,4 +46,20 @@ Deno.test("passed over: a wait of an hour or more names its moment in UTC, not s
     "local/qwen3 (not sent: key cooling down after 429, usable again in 34200s, at 2026-12-08 " +
     "00:00 UTC)",
   ]);
+});
+
+Deno.test("passed over: the target an entry names, when its model id holds ` (` too", () => {
+  const rows: Array<[string, string]> = [
+    ["claude/m (not sent: budget spent)", "claude/m"],
+    ["local/qwen3 (refused as too long)", "local/qwen3"],
+    // Two models a gateway names with a parenthesis are two targets, not one `gw/m`.
+    ["gw/m (beta) (not sent: paused after repeated failures, re-tried in 30s)", "gw/m (beta)"],
+    ["gw/m (fast) (not sent: key cooling down after 429, usable again in 3s)", "gw/m (fast)"],
+    // A reason with a parenthesis of its own.
+    ["gw/m (x) (not sent: until 14:30 UTC (tomorrow))", "gw/m (x)"],
+    // No reason to cut: the entry as it is.
+    ["gw/m", "gw/m"],
+    ["gw/m (open", "gw/m (open"],
+  ];
+  for (const [entry, target] of rows) assert.equal(passedTarget(entry), target, entry);
 });

@@ -136,6 +136,32 @@ routing: ${routing}
   }
 }
 
+/** ccp in front of two upstreams, `a` and `b`, which record what they see in `seen`. */
+interface TwoUpstreams {
+  readonly ccp: RunningCcp;
+  readonly seen: Seen[];
+  readonly a: Upstream;
+  readonly b: Upstream;
+}
+
+/** Runs `test` against ccp on the config `yaml` writes for `a` and `b`, and closes all after. */
+async function twoUpstreams(
+  yaml: (a: Upstream, b: Upstream) => string,
+  test: (rig: TwoUpstreams) => Promise<void>,
+): Promise<void> {
+  const seen: Seen[] = [];
+  const a = upstream("a", seen);
+  const b = upstream("b", seen);
+  const ccp = startCcp(config(yaml(a, b)));
+  try {
+    await test({ ccp, seen, a, b });
+  } finally {
+    await ccp.close();
+    await a.close();
+    await b.close();
+  }
+}
+
 Deno.test("round robin spreads sessions over keys; each session keeps its key", async () => {
   await roundRobin(async (ccp, seen, up) => {
     for (let round = 0; round < 3; round++) {
@@ -221,10 +247,8 @@ Deno.test("a session's key is forgotten once its affinity ttl has passed", async
 });
 
 Deno.test("a weighted route spreads new sessions by weight and keeps each on its target", async () => {
-  const seen: Seen[] = [];
-  const a = upstream("a", seen);
-  const b = upstream("b", seen);
-  const ccp = startCcp(config(`
+  await twoUpstreams(
+    (a, b) => `
 providers:
   a: { type: anthropic, base_url: "${a.url}", api_key: ka, max_retries: 0 }
   b: { type: anthropic, base_url: "${b.url}", api_key: kb, max_retries: 0 }
@@ -233,64 +257,56 @@ routes:
     - { target: a/m, weight: 3 }
     - { target: b/m, weight: 1 }
 routing: { session_affinity: true }
-`));
-  try {
-    // Without a session each request takes the next weighted turn.
-    for (let i = 0; i < 8; i++) await send(ccp.url, undefined, oneOff());
-    assert.equal(seen.map((s) => s.upstream).join(""), "aabaaaba");
+`,
+    async ({ ccp, seen, b }) => {
+      // Without a session each request takes the next weighted turn.
+      for (let i = 0; i < 8; i++) await send(ccp.url, undefined, oneOff());
+      assert.equal(seen.map((s) => s.upstream).join(""), "aabaaaba");
 
-    seen.length = 0;
-    const sessions = ["s1", "s2", "s3", "s4"];
-    for (let round = 0; round < 3; round++) {
-      for (const s of sessions) assert.equal((await send(ccp.url, s)).status, 200);
-    }
-    const first = bySession(seen);
-    for (const s of sessions) {
-      assert.equal(new Set(first[s]).size, 1, `${s} changed target: ${first[s]}`);
-    }
-    const onB = sessions.filter((s) => first[s]![0] === "b kb");
-    assert.equal(onB.length, 1, "one session in four goes to the weight-1 target");
+      seen.length = 0;
+      const sessions = ["s1", "s2", "s3", "s4"];
+      for (let round = 0; round < 3; round++) {
+        for (const s of sessions) assert.equal((await send(ccp.url, s)).status, 200);
+      }
+      const first = bySession(seen);
+      for (const s of sessions) {
+        assert.equal(new Set(first[s]).size, 1, `${s} changed target: ${first[s]}`);
+      }
+      const onB = sessions.filter((s) => first[s]![0] === "b kb");
+      assert.equal(onB.length, 1, "one session in four goes to the weight-1 target");
 
-    // b fails: its session fails over to a and stays there once b is back.
-    seen.length = 0;
-    b.down = true;
-    assert.equal((await send(ccp.url, onB[0])).status, 200);
-    b.down = false;
-    for (let i = 0; i < 2; i++) assert.equal((await send(ccp.url, onB[0])).status, 200);
-    assert.deepEqual(bySession(seen)[onB[0]!], ["b kb", "a ka", "a ka", "a ka"]);
-  } finally {
-    await ccp.close();
-    await a.close();
-    await b.close();
-  }
+      // b fails: its session fails over to a and stays there once b is back.
+      seen.length = 0;
+      b.down = true;
+      assert.equal((await send(ccp.url, onB[0])).status, 200);
+      b.down = false;
+      for (let i = 0; i < 2; i++) assert.equal((await send(ccp.url, onB[0])).status, 200);
+      assert.deepEqual(bySession(seen)[onB[0]!], ["b kb", "a ka", "a ka", "a ka"]);
+    },
+  );
 });
 
 Deno.test("on a route without weights a moved session goes back to the first target once it serves", async () => {
-  const seen: Seen[] = [];
-  const a = upstream("a", seen);
-  const b = upstream("b", seen);
-  const ccp = startCcp(config(`
+  await twoUpstreams(
+    (a, b) => `
 providers:
   a: { type: anthropic, base_url: "${a.url}", api_key: ka, max_retries: 0 }
   b: { type: anthropic, base_url: "${b.url}", api_key: kb, max_retries: 0 }
 routes:
   default: [a/m, b/m]
 routing: { session_affinity: true }
-`));
-  try {
-    // The chain's order decides every request, as a quota fallback wants: no target is the
-    // session's own, so once the first target serves again, the session is back on it.
-    assert.equal((await send(ccp.url, "s1")).status, 200);
-    a.down = true;
-    assert.equal((await send(ccp.url, "s1")).status, 200);
-    a.down = false;
-    for (let i = 0; i < 2; i++) assert.equal((await send(ccp.url, "s1")).status, 200);
-    assert.deepEqual(bySession(seen).s1, ["a ka", "a ka", "b kb", "a ka", "a ka"]);
-  } finally {
-    await ccp.close();
-    await a.close();
-    await b.close();
-  }
+`,
+    async ({ ccp, seen, a }) => {
+      // The chain's order decides every request, as a quota fallback wants: no target is the
+      // session's own, so once the first target serves again, the session is back on it.
+      assert.equal((await send(ccp.url, "s1")).status, 200);
+      a.down = true;
+      assert.equal((await send(ccp.url, "s1")).status, 200);
+      a.down = false;
+      for (let i = 0; i < 2; i++) assert.equal((await send(ccp.url, "s1")).status, 200);
+      assert.deepEqual(bySession(seen).s1, ["a ka", "a ka", "b kb", "a ka", "a ka"]);
+    },
+  );
 });
 
 Deno.test("without the header, the session in metadata.user_id keeps its key", async () => {
@@ -317,10 +333,8 @@ Deno.test("without the header, the session in metadata.user_id keeps its key", a
 });
 
 Deno.test("a forwarded count_tokens follows its session's target and key, and moves neither", async () => {
-  const seen: Seen[] = [];
-  const a = upstream("a", seen);
-  const b = upstream("b", seen);
-  const ccp = startCcp(config(`
+  await twoUpstreams(
+    (a, b) => `
 providers:
   a:
     type: anthropic
@@ -334,40 +348,37 @@ routes:
     - { target: a/m, weight: 1 }
     - { target: b/m, weight: 1 }
 routing: { session_affinity: true }
-`));
-  const count = (session?: string) => send(ccp.url, session, { path: "messages/count_tokens" });
-  try {
-    for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
-    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
-      "s1 a k1",
-      "s2 b kb",
-      "s3 a k2",
-    ]);
-    seen.length = 0;
-    for (const s of ["s3", "s2", "s1", "s3"]) assert.equal((await count(s)).status, 200);
-    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key} ${r.count}`), [
-      "s3 a k2 true",
-      "s2 b kb true",
-      "s1 a k1 true",
-      "s3 a k2 true",
-    ]);
-    // A count with no session goes to the route's first written target, as it did.
-    seen.length = 0;
-    assert.equal((await count()).status, 200);
-    assert.equal(seen[0]?.upstream, "a");
-    // The counts moved no session.
-    seen.length = 0;
-    for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
-    assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
-      "s1 a k1",
-      "s2 b kb",
-      "s3 a k2",
-    ]);
-  } finally {
-    await ccp.close();
-    await a.close();
-    await b.close();
-  }
+`,
+    async ({ ccp, seen }) => {
+      const count = (session?: string) => send(ccp.url, session, { path: "messages/count_tokens" });
+      for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
+      assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
+        "s1 a k1",
+        "s2 b kb",
+        "s3 a k2",
+      ]);
+      seen.length = 0;
+      for (const s of ["s3", "s2", "s1", "s3"]) assert.equal((await count(s)).status, 200);
+      assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key} ${r.count}`), [
+        "s3 a k2 true",
+        "s2 b kb true",
+        "s1 a k1 true",
+        "s3 a k2 true",
+      ]);
+      // A count with no session goes to the route's first written target, as it did.
+      seen.length = 0;
+      assert.equal((await count()).status, 200);
+      assert.equal(seen[0]?.upstream, "a");
+      // The counts moved no session.
+      seen.length = 0;
+      for (const s of ["s1", "s2", "s3"]) assert.equal((await send(ccp.url, s)).status, 200);
+      assert.deepEqual(seen.map((r) => `${r.session} ${r.upstream} ${r.key}`), [
+        "s1 a k1",
+        "s2 b kb",
+        "s3 a k2",
+      ]);
+    },
+  );
 });
 
 Deno.test("without any session id, a conversation keeps its key by its system prompt and first message", async () => {

@@ -10,39 +10,8 @@ import { loadConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { createServerApp } from "../../src/server/compose.ts";
 import { childEnv, inTempDir, runCcp } from "../cli/helpers.ts";
+import { PROMISED_PRESETS } from "../helpers/promised_presets.ts";
 import { routeOf, startUpstream, TOKEN, type Upstream, withWorld } from "./_world.ts";
-
-const PRESETS: Record<string, readonly string[]> = {
-  openai: [
-    "nvidia_nim",
-    "groq",
-    "cerebras",
-    "together",
-    "kimi",
-    "openai",
-    "mistral",
-    "xai",
-    "openai_compatible",
-  ],
-  openai_responses: ["openai_responses"],
-  anthropic: [
-    "anthropic",
-    "open_router",
-    "deepseek",
-    "lmstudio",
-    "llamacpp",
-    "ollama",
-    "friendliai",
-    "fireworks",
-    "vllm",
-    "cliproxyapi",
-    "zai",
-    "zhipu",
-    "minimax",
-    "moonshot_anthropic",
-  ],
-  gemini: ["gemini"],
-};
 
 /** The path each protocol posts a Messages request to, below a root of `/root`. */
 const PATHS: Record<string, (model: string, stream: boolean) => string> = {
@@ -54,7 +23,7 @@ const PATHS: Record<string, (model: string, stream: boolean) => string> = {
 };
 
 Deno.test("presets: each one speaks its protocol at its base_url, which YAML beside preset: overrides", async (t) => {
-  const entries = Object.entries(PRESETS).flatMap(([protocol, ids]) =>
+  const entries = Object.entries(PROMISED_PRESETS).flatMap(([protocol, ids]) =>
     ids.map((id) => [protocol, id] as const)
   );
   const yaml = (url: string) =>

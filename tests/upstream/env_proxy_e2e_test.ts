@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, inTempDir, runCcp, spawnCcp } from "../cli/helpers.ts";
+import { childEnv, inTempDir, runCcp, servingConfig } from "../cli/helpers.ts";
 import { startOpenAIMock } from "../mocks/openai_mock.ts";
 import { startMockProxy } from "../mocks/http_proxy.ts";
 import { closedPort } from "../helpers/ports.ts";
@@ -76,7 +76,6 @@ Deno.test("behind HTTP_PROXY/HTTPS_PROXY: loopback direct, hosted through the pr
   const withCredentials = `http://alice:s3cret@127.0.0.1:${proxy.port}`;
   try {
     await inTempDir("ccp_env_proxy_", async (dir) => {
-      await Deno.writeTextFile(`${dir}/c.yaml`, config(upstream.url, proxy.url, closedPort()));
       const env = childEnv(dir, {
         HTTP_PROXY: withCredentials,
         https_proxy: withCredentials,
@@ -84,133 +83,131 @@ Deno.test("behind HTTP_PROXY/HTTPS_PROXY: loopback direct, hosted through the pr
         // Deno's own upgrade check would go through the proxy too (a `deno run` matter, not ccp's).
         DENO_NO_UPDATE_CHECK: "1",
       });
-      const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
-        cwd: dir,
+      await servingConfig(
+        dir,
+        config(upstream.url, proxy.url, closedPort()),
         env,
-      });
-      try {
-        const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-        const send = async (model: string) => {
-          const res = await postMessages(url!, {
-            model,
-            max_tokens: 50,
-            messages: [{ role: "user", content: "hi" }],
-          }, { "anthropic-version": "2023-06-01" });
-          return { status: res.status, body: await res.json() };
-        };
-        const proxied = () => proxy.seen.filter((line) => !line.includes("127.0.0.1"));
+        async (url, ccp) => {
+          const send = async (model: string) => {
+            const res = await postMessages(url, {
+              model,
+              max_tokens: 50,
+              messages: [{ role: "user", content: "hi" }],
+            }, { "anthropic-version": "2023-06-01" });
+            return { status: res.status, body: await res.json() };
+          };
+          const proxied = () => proxy.seen.filter((line) => !line.includes("127.0.0.1"));
 
-        await t.step(
-          "a model server on 127.0.0.1 is reached directly, not through HTTP_PROXY",
-          async () => {
-            const answer = await send("home/m");
-            assert.equal(answer.status, 200, JSON.stringify(answer.body));
-            assert.equal(answer.body.content[0].text, "hello");
-            assert.deepEqual(proxy.seen, [], "the proxy saw nothing");
-          },
-        );
-
-        await t.step(
-          "a hosted http upstream goes through HTTP_PROXY, with its credentials",
-          async () => {
-            const answer = await send("plain/m");
-            assert.equal(answer.status, 200, JSON.stringify(answer.body));
-            assert.deepEqual(proxied(), ["POST http://plain.test/v1/chat/completions HTTP/1.1"]);
-            assert.equal(proxy.authorizations.at(-1), `Basic ${btoa("alice:s3cret")}`);
-          },
-        );
-
-        await t.step(
-          "a 407 to CONNECT is an Anthropic error naming the proxy and its variable",
-          async () => {
-            const answer = await send("gated/m");
-            assert.equal(answer.status, 502);
-            assert.equal(answer.body.type, "error");
-            assert.equal(answer.body.error.type, "api_error");
-            const message: string = answer.body.error.message;
-            assert.match(message, /https:\/\/gated\.test\/v1\/chat\/completions/);
-            assert.ok(
-              message.includes(`through proxy http://127.0.0.1:${proxy.port} (from https_proxy)`),
-              message,
-            );
-            assert.match(message, /asks for a user and password \(407\)/);
-            assert.ok(proxy.seen.includes("CONNECT gated.test:443 HTTP/1.1"));
-          },
-        );
-
-        await t.step(
-          "the connect timeout covers a tunnel the environment's proxy never opens",
-          async () => {
-            const started = Date.now();
-            const answer = await send("hung/m");
-            const took = Date.now() - started;
-            assert.equal(answer.status, 502, JSON.stringify(answer.body));
-            const message: string = answer.body.error.message;
-            assert.match(message, /connect timeout/);
-            assert.ok(message.includes(`through proxy http://127.0.0.1:${proxy.port}`), message);
-            assert.ok(took < 10_000, `left after ${took} ms, not after first_byte`);
-          },
-        );
-
-        await t.step(
-          "a 407 to an http upstream's request is the proxy's, not the upstream's",
-          async () => {
-            const answer = await send("walled/m");
-            assert.equal(answer.status, 502, JSON.stringify(answer.body));
-            const message: string = answer.body.error.message;
-            assert.ok(
-              message.includes(`through proxy http://127.0.0.1:${proxy.port} (from HTTP_PROXY)`),
-              message,
-            );
-            assert.match(message, /asks for a user and password \(407\)/);
-          },
-        );
-
-        await t.step("a provider's proxy that is down is named as the one refusing", async () => {
-          const answer = await send("down/m");
-          assert.equal(answer.status, 502);
-          const message: string = answer.body.error.message;
-          assert.match(message, /through proxy http:\/\/127\.0\.0\.1:\d+: the proxy refused/);
-        });
-
-        await t.step(
-          "a provider's own proxy is used even where NO_PROXY names its host",
-          async () => {
-            const answer = await send("own/m");
-            assert.equal(answer.status, 200, JSON.stringify(answer.body));
-            assert.equal(proxy.seen.at(-1), "POST http://own.test/v1/chat/completions HTTP/1.1");
-          },
-        );
-
-        await t.step("`ccp health` asks ccp at 127.0.0.1 directly", async () => {
-          const port = new URL(url!).port;
-          const before = proxy.seen.length;
-          const health = await runCcp(["health", "--config", "c.yaml", "--port", port], {
-            cwd: dir,
-            env,
-          });
-          assert.equal(health.code, 0, health.stderr);
-          const second = await runCcp(["serve", "--config", "c.yaml", "--port", port], {
-            cwd: dir,
-            env,
-          });
-          assert.match(
-            second.stderr,
-            /a ccp .*is already running/,
-            "the port's holder is asked directly",
+          await t.step(
+            "a model server on 127.0.0.1 is reached directly, not through HTTP_PROXY",
+            async () => {
+              const answer = await send("home/m");
+              assert.equal(answer.status, 200, JSON.stringify(answer.body));
+              assert.equal(answer.body.content[0].text, "hello");
+              assert.deepEqual(proxy.seen, [], "the proxy saw nothing");
+            },
           );
-          assert.equal(proxy.seen.length, before, "the proxy saw nothing");
-        });
 
-        await t.step("no proxy password anywhere ccp writes", () => {
-          for (const secret of ["s3cret", "hunter2"]) {
-            assert.ok(!ccp.stderr().includes(secret), ccp.stderr());
-            assert.ok(!ccp.stdout().includes(secret));
-          }
-        });
-      } finally {
-        await ccp.kill();
-      }
+          await t.step(
+            "a hosted http upstream goes through HTTP_PROXY, with its credentials",
+            async () => {
+              const answer = await send("plain/m");
+              assert.equal(answer.status, 200, JSON.stringify(answer.body));
+              assert.deepEqual(proxied(), ["POST http://plain.test/v1/chat/completions HTTP/1.1"]);
+              assert.equal(proxy.authorizations.at(-1), `Basic ${btoa("alice:s3cret")}`);
+            },
+          );
+
+          await t.step(
+            "a 407 to CONNECT is an Anthropic error naming the proxy and its variable",
+            async () => {
+              const answer = await send("gated/m");
+              assert.equal(answer.status, 502);
+              assert.equal(answer.body.type, "error");
+              assert.equal(answer.body.error.type, "api_error");
+              const message: string = answer.body.error.message;
+              assert.match(message, /https:\/\/gated\.test\/v1\/chat\/completions/);
+              assert.ok(
+                message.includes(`through proxy http://127.0.0.1:${proxy.port} (from https_proxy)`),
+                message,
+              );
+              assert.match(message, /asks for a user and password \(407\)/);
+              assert.ok(proxy.seen.includes("CONNECT gated.test:443 HTTP/1.1"));
+            },
+          );
+
+          await t.step(
+            "the connect timeout covers a tunnel the environment's proxy never opens",
+            async () => {
+              const started = Date.now();
+              const answer = await send("hung/m");
+              const took = Date.now() - started;
+              assert.equal(answer.status, 502, JSON.stringify(answer.body));
+              const message: string = answer.body.error.message;
+              assert.match(message, /connect timeout/);
+              assert.ok(message.includes(`through proxy http://127.0.0.1:${proxy.port}`), message);
+              assert.ok(took < 10_000, `left after ${took} ms, not after first_byte`);
+            },
+          );
+
+          await t.step(
+            "a 407 to an http upstream's request is the proxy's, not the upstream's",
+            async () => {
+              const answer = await send("walled/m");
+              assert.equal(answer.status, 502, JSON.stringify(answer.body));
+              const message: string = answer.body.error.message;
+              assert.ok(
+                message.includes(`through proxy http://127.0.0.1:${proxy.port} (from HTTP_PROXY)`),
+                message,
+              );
+              assert.match(message, /asks for a user and password \(407\)/);
+            },
+          );
+
+          await t.step("a provider's proxy that is down is named as the one refusing", async () => {
+            const answer = await send("down/m");
+            assert.equal(answer.status, 502);
+            const message: string = answer.body.error.message;
+            assert.match(message, /through proxy http:\/\/127\.0\.0\.1:\d+: the proxy refused/);
+          });
+
+          await t.step(
+            "a provider's own proxy is used even where NO_PROXY names its host",
+            async () => {
+              const answer = await send("own/m");
+              assert.equal(answer.status, 200, JSON.stringify(answer.body));
+              assert.equal(proxy.seen.at(-1), "POST http://own.test/v1/chat/completions HTTP/1.1");
+            },
+          );
+
+          await t.step("`ccp health` asks ccp at 127.0.0.1 directly", async () => {
+            const port = new URL(url).port;
+            const before = proxy.seen.length;
+            const health = await runCcp(["health", "--config", "c.yaml", "--port", port], {
+              cwd: dir,
+              env,
+            });
+            assert.equal(health.code, 0, health.stderr);
+            const second = await runCcp(["serve", "--config", "c.yaml", "--port", port], {
+              cwd: dir,
+              env,
+            });
+            assert.match(
+              second.stderr,
+              /a ccp .*is already running/,
+              "the port's holder is asked directly",
+            );
+            assert.equal(proxy.seen.length, before, "the proxy saw nothing");
+          });
+
+          await t.step("no proxy password anywhere ccp writes", () => {
+            for (const secret of ["s3cret", "hunter2"]) {
+              assert.ok(!ccp.stderr().includes(secret), ccp.stderr());
+              assert.ok(!ccp.stdout().includes(secret));
+            }
+          });
+        },
+      );
     });
   } finally {
     await proxy.close();
@@ -228,31 +225,21 @@ Deno.test("behind HTTP_PROXY: web search on a SearXNG at 127.0.0.1 is asked dire
   const proxy = startMockProxy();
   try {
     await inTempDir("ccp_env_proxy_web_", async (dir) => {
-      await Deno.writeTextFile(
-        `${dir}/c.yaml`,
-        `providers:
+      const yaml = `providers:
   up: { type: openai, base_url: "${model.url}", api_key: sk-up-0123456789 }
 routes:
   default: up/m
 web_tools:
   search: { provider: searxng, base_url: "${web.url}" }
-`,
-      );
+`;
       const env = childEnv(dir, { HTTP_PROXY: proxy.url, DENO_NO_UPDATE_CHECK: "1" });
-      const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
-        cwd: dir,
-        env,
-      });
-      try {
-        const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-        const res = await post(url!, { messages: QUESTION, tools: [SEARCH_TOOL] });
+      await servingConfig(dir, yaml, env, async (url) => {
+        const res = await post(url, { messages: QUESTION, tools: [SEARCH_TOOL] });
         const body = await res.json();
         assert.equal(res.status, 200, JSON.stringify(body));
         assert.ok(web.paths.some((p) => p.startsWith("/search?")), "SearXNG was asked");
         assert.deepEqual(proxy.seen, [], "the proxy saw nothing");
-      } finally {
-        await ccp.kill();
-      }
+      });
     });
   } finally {
     await proxy.close();
@@ -335,27 +322,19 @@ Deno.test({
       );
       const proxy = startMockProxy({ connect: () => ({ tunnelTo: upstream.addr.port }) });
       try {
-        await Deno.writeTextFile(
-          `${dir}/c.yaml`,
-          `providers:
+        const yaml = `providers:
   hosted: { type: openai, base_url: "https://api.tls.test/v1", api_key: sk-tls-0123456789 }
 routes:
   default: hosted/m
-`,
-        );
+`;
         const env = childEnv(dir, {
           HTTPS_PROXY: `http://carol:pa55@127.0.0.1:${proxy.port}`,
           // Deno adds this CA to the ones it trusts, for every client ccp makes.
           DENO_CERT: tls.ca,
           DENO_NO_UPDATE_CHECK: "1",
         });
-        const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
-          cwd: dir,
-          env,
-        });
-        try {
-          const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-          const res = await postMessages(url!, {
+        await servingConfig(dir, yaml, env, async (url) => {
+          const res = await postMessages(url, {
             model: "hosted/m",
             max_tokens: 50,
             messages: [{ role: "user", content: "hi" }],
@@ -371,9 +350,7 @@ routes:
           for (const auth of proxy.authorizations) {
             assert.equal(auth, `Basic ${btoa("carol:pa55")}`);
           }
-        } finally {
-          await ccp.kill();
-        }
+        });
       } finally {
         await proxy.close();
         await upstream.shutdown();

@@ -9,6 +9,9 @@ import { provider, testConfig } from "../helpers/config.ts";
 import { encodeEvents, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { betaEntry, refusedBetas, withoutBetas } from "../../src/upstream/http/refused_betas.ts";
 import { threadCpuMs } from "../helpers/cpu_time.ts";
+import { createLogger } from "../../src/core/log.ts";
+import { LearnedParams } from "../../src/resilience/learned_params.ts";
+import { lessonOf } from "../../src/upstream/http/lessons.ts";
 
 const SENT = {
   "anthropic-beta": "claude-code-20250219,prompt-caching-scope-2026-01-05,effort-2025-11-24",
@@ -172,4 +175,25 @@ Deno.test("refusedBetas: a refusal text crafted to backtrack is read in linear t
   assert.deepEqual(refusedBetas(crafted, SENT), []);
   const ms = threadCpuMs() - started;
   assert.ok(ms < 100, `${ms} ms of CPU`);
+});
+
+Deno.test("a refused beta's warning names the keys it took from another beta's entries", () => {
+  const classifier = "dangerous-tool-use-classifier-tool-calls-2026-11-23";
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (line) => void lines.push(line) });
+  const pupil = { provider: "gw", model: "m", learned: new LearnedParams(), log };
+  const safeguard = { type: "dangerous_tool_use", classifier_context: { v: 1 } };
+  const sent = {
+    body: { safeguards: [{ ...safeguard, classifier_tool_calls: { tools: ["Bash"] } }] },
+    headers: { "anthropic-beta": `dangerous-tool-use-2026-09-03,${classifier}` },
+  };
+  const refusal = `Unexpected value(s) \`${classifier}\` for the \`anthropic-beta\` header.`;
+  const lesson = lessonOf({ status: 400, bodyText: refusal }, sent, pupil);
+  assert.deepEqual(lesson?.body, { safeguards: [safeguard] });
+  lesson?.settle?.({ ok: true });
+  assert.equal(lines.length, 1, lines.join(""));
+  assert.match(
+    lines[0]!,
+    /model "m" does not accept anthropic-beta dangerous-tool-use-classifier-tool-calls-2026-11-23: sent again without it \(and the body's classifier_tool_calls in safeguards, which need it\), and left out from now on/,
+  );
 });

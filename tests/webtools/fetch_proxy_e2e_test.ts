@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { childEnv, inTempDir, spawnCcp } from "../cli/helpers.ts";
+import { childEnv, inTempDir, servingConfig } from "../cli/helpers.ts";
 import { startMockProxy } from "../mocks/http_proxy.ts";
 import { startScriptedOpenAI, startWebMock, trailingToolResults } from "./mocks.ts";
 import { post } from "./_loop_env.ts";
@@ -24,25 +24,17 @@ Deno.test("web_fetch behind HTTP_PROXY: the proxy resolves a name this machine c
   const proxy = startMockProxy({ forwardTo: web.port });
   try {
     await inTempDir("ccp_fetch_proxy_", async (dir) => {
-      await Deno.writeTextFile(
-        `${dir}/c.yaml`,
-        `providers:
+      const yaml = `providers:
   up: { type: openai, base_url: "${model.url}", api_key: sk-up-0123456789 }
 routes:
   default: up/m
 web_tools:
   fetch: { allow_private_networks: false }
-`,
-      );
+`;
       const env = childEnv(dir, { HTTP_PROXY: proxy.url, DENO_NO_UPDATE_CHECK: "1" });
-      const ccp = await spawnCcp(["serve", "--config", "c.yaml", "--port", "0"], {
-        cwd: dir,
-        env,
-      });
-      try {
-        const [, url] = await ccp.waitForStderr(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      await servingConfig(dir, yaml, env, async (url) => {
         const fetchVia = async (page: string) => {
-          const res = await post(url!, {
+          const res = await post(url, {
             messages: [{ role: "user", content: `Fetch ${page}` }],
             tools: [FETCH_TOOL],
           });
@@ -66,9 +58,7 @@ web_tools:
           assert.equal(result.error_code, "url_not_allowed");
           assert.equal(proxy.seen.length, before);
         });
-      } finally {
-        await ccp.kill();
-      }
+      });
     });
   } finally {
     await proxy.close();

@@ -138,6 +138,14 @@ export function toolsNeeding(betas: readonly string[]): string[] {
   return betas.flatMap((beta) => ownValue(PARTS_OF_BETA, beta)?.tools ?? []);
 }
 
+/** The keys `betas` add to another field's entries, each as `key in field`. */
+export function entryKeysNeeding(betas: readonly string[]): string[] {
+  return betas.flatMap((beta) =>
+    Object.entries(ownValue(PARTS_OF_BETA, beta)?.entryKeys ?? {})
+      .flatMap(([field, keys]) => keys.map((key) => `${key} in ${field}`))
+  );
+}
+
 /**
  * Which of `sent` a refusal of `part` stands for: the betas that bring that field or tool type
  * (an endpoint that refuses `mcp_servers` does not take the MCP connector's beta either).

@@ -18,7 +18,12 @@ import {
   refusedBetas,
   withoutBetas,
 } from "./refused_betas.ts";
-import { fieldsNeeding, toolsNeeding, withoutBetaParts } from "../cleaning/beta_parts.ts";
+import {
+  entryKeysNeeding,
+  fieldsNeeding,
+  toolsNeeding,
+  withoutBetaParts,
+} from "../cleaning/beta_parts.ts";
 import { NO_DOCUMENTS, refusesDocuments, withoutDocuments } from "./refused_documents.ts";
 import { NO_IMAGES, refusesImages, withoutImages } from "./refused_images.ts";
 import { NO_DEFERRAL, refusesDeferral, withoutDeferral } from "./refused_deferral.ts";
@@ -128,7 +133,13 @@ export function lessonOf(
           .some((beta) => betas.includes(beta)),
       () => {
         if (!learnAll(pupil, [...entries, ...fields])) return;
-        const parts = [...fields, ...toolsNeeding(betas).map((type) => `${type} tools`)];
+        // Named like the fields, or the log says a beta went and not what went with it (the
+        // classifier's `classifier_tool_calls` in a safeguard kept for another beta).
+        const parts = [
+          ...fields,
+          ...entryKeysNeeding(betas),
+          ...toolsNeeding(betas).map((type) => `${type} tools`),
+        ];
         const also = parts.length > 0 ? ` (and the body's ${parts.join(", ")}, which need it)` : "";
         warn(
           pupil,
