@@ -3,9 +3,10 @@
  * qwen2.5-coder's template teaches `{"name": "Read", "arguments": {...}}`, and the model at times
  * writes it as the answer's only text, or in a ```json fence, or several as a JSON array
  * (`[{...}, {...}]`). Recovered only when all of the answer's text is such calls (one or several,
- * each naming an offered tool), so prose or a JSON answer stays text. Streamed text is held only while it can still be a call: from the answer's
- * first characters on, while they are layout, a fence's opening, or an object that opens as a
- * call of an offered tool does; anything else releases what was held, and the rest passes.
+ * each naming an offered tool), so prose or a JSON answer stays text. Streamed text is held only
+ * while it can still be a call: from the answer's first characters on, while they are layout, a
+ * fence's opening, an array's `[` or `,` between calls, or an object that opens as a call of an
+ * offered tool does; anything else releases what was held, and the rest passes.
  */
 
 import { JsonCompletionScanner } from "./json_scanner.ts";
