@@ -13,7 +13,7 @@ import { formatKeyPath, Problems } from "./issues.ts";
 import { isEmptySettings, toModelSettings } from "./schema/model.ts";
 import type { RouteItem } from "./schema/routes.ts";
 import { implicitLocalProviders } from "./locals.ts";
-import { fileAddressFix } from "./address_fix.ts";
+import { fileAddressAt, fileAddressFix } from "./address_fix.ts";
 import { buildProvider } from "./provider_build.ts";
 import { foreignKeyWarnings } from "./key_owner.ts";
 import { type ConfigFile, configFileSchema, type ProviderSection } from "./schema/config.ts";
@@ -98,8 +98,10 @@ function buildConfigured(
     if (!built.provider) continue;
     const keyless = built.provider.apiKeys.length === 0 && built.provider.auth === "key";
     const missingKey = keyless ? missingKeyOf(id, preset, unsetKeyOwners.get(id)) : undefined;
-    const addressFix = fileAddressFix(id, rawSection(raw, id).base_url);
-    out.push({ ...built.provider, addressFix, ...(missingKey ? { missingKey } : {}) });
+    const rawBaseUrl = rawSection(raw, id).base_url;
+    const addressFix = fileAddressFix(id, rawBaseUrl);
+    const addressAt = fileAddressAt(id, rawBaseUrl);
+    out.push({ ...built.provider, addressFix, addressAt, ...(missingKey ? { missingKey } : {}) });
     const keyPath = formatKeyPath(["providers", id, own.api_keys ? "api_keys" : "api_key"]);
     for (const warning of foreignKeyWarnings(built.provider)) {
       warnings.push(`${problems.source}: ${keyPath}: ${warning}`);

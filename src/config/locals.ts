@@ -5,7 +5,7 @@ import { ConfigError } from "../core/errors.ts";
 import type { ProviderConfig } from "./types.ts";
 import type { ProviderDefaultsSection } from "./schema/config.ts";
 import { buildProvider } from "./provider_build.ts";
-import { implicitAddressFix } from "./address_fix.ts";
+import { implicitAddressAt, implicitAddressFix } from "./address_fix.ts";
 
 /**
  * Builds every local preset not in `skip` as an implicit provider: the preset under the YAML's
@@ -41,6 +41,7 @@ export function implicitLocalProviders(opts: {
         `a providers.${id} entry with preset: ${id} and api_key:${value} in the config file`,
       // The preset's address variable is not read either: the entry is the way to move it.
       addressFix: implicitAddressFix(id),
+      addressAt: implicitAddressAt(id),
     });
   }
   return out;

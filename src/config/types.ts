@@ -115,6 +115,11 @@ export interface ProviderConfig {
    * listens`), said where it was read from; absent: its base_url.
    */
   readonly addressFix?: string;
+  /**
+   * Where the base URL is written, said where its scheme or port is the wrong one
+   * (`OLLAMA_BASE_URL`, `providers.box.base_url in the config file`); absent: its base_url.
+   */
+  readonly addressAt?: string;
   /** Upstream model name (or "*" for every model) -> its settings; the exact name wins per key. */
   readonly modelSettings?: Readonly<Record<string, ModelSettings>>;
 }

@@ -70,7 +70,13 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
     return {
       cuts: (t) => this.cutting.has(t),
       learn: (t, limit) => {
-        if (this.undeclared.has(t)) windows.learn(t.provider, t.model, limit);
+        if (!this.undeclared.has(t)) return false;
+        windows.learn(t.provider, t.model, limit);
+        const variant = this.get(t);
+        if (variant?.contextWindow === limit) return false;
+        // The request's later attempts at `t` fit max_tokens into it too.
+        this.set(t, { ...variant, contextWindow: limit });
+        return true;
       },
     };
   }

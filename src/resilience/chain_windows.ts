@@ -24,6 +24,9 @@ import type { Failure } from "./classify.ts";
  */
 export const SURELY_OVER = 2.1;
 
+/** Anthropic's refusal of a prompt that fits with a `max_tokens` that does not. */
+const OUTPUT_OVER = /^input length and `max_tokens` exceed context limit/;
+
 /** The declared window of each target of the chain (undefined: not declared). */
 export type WindowOf = (target: DispatchTarget) => number | undefined;
 
@@ -34,8 +37,11 @@ export type WindowOf = (target: DispatchTarget) => number | undefined;
 export interface LocalWindows {
   /** The target's window is one its server cuts a longer prompt to, without an error. */
   readonly cuts: (target: DispatchTarget) => boolean;
-  /** Keeps the limit `target`'s server stated in a refusal (its config declares none). */
-  readonly learn: (target: DispatchTarget, limit: number) => void;
+  /**
+   * Keeps the limit `target`'s server stated in a refusal (its config declares none); true when
+   * it is not the window the refused request was fitted into, so a re-send is fitted anew.
+   */
+  readonly learn: (target: DispatchTarget, limit: number) => boolean;
 }
 
 /** A prompt that no target may be sent: each one cuts it to a window it surely cannot fit. */
@@ -53,6 +59,8 @@ export class ChainWindows {
   readonly #promptTokens?: number;
   /** The largest window the prompt was refused by as too long, in this request. */
   #refusedAbove = 0;
+  /** Targets sent the request again with `max_tokens` fitted, in this request: once each. */
+  readonly #refitted = new Set<DispatchTarget>();
   /**
    * The targets passed over for their window, in order, and why, in a few words each
    * (`local/qwen3 (refused as too long)`): the request's log line and `x-ccp-passed` list them.
@@ -116,12 +124,18 @@ export class ChainWindows {
 
   /**
    * Notes a failed attempt: the limit a local server states in its refusal (of a prompt too long,
-   * or of `max_tokens` too large for its window, which ends the request at once) is learned.
+   * or of `max_tokens` too large for its window) is learned. True when the refusal was of
+   * `max_tokens` alone and taught a new window: the target is to be sent the same request once
+   * more, `max_tokens` fitted into that window, rather than Claude Code seeing the refusal.
    */
-  refused(target: DispatchTarget, failure: Failure): void {
-    if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return;
-    const limit = statedLimit(failure.error.message);
-    if (limit !== undefined) this.#local.learn(target, limit);
+  refused(target: DispatchTarget, failure: Failure): boolean {
+    if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return false;
+    const message = failure.error.message;
+    const limit = statedLimit(message);
+    if (limit === undefined || !this.#local.learn(target, limit)) return false;
+    if (!OUTPUT_OVER.test(message) || this.#refitted.has(target)) return false;
+    this.#refitted.add(target);
+    return true;
   }
 
   /** Notes how a target that was sent the request ended: a refusal as too long raises the bar. */

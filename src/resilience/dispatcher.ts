@@ -322,6 +322,8 @@ export class Dispatcher<S extends { readonly ok: true }> {
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }
         held = release;
+        // A local server refused max_tokens over the window it just stated: sent again fitted.
+        if (this.#windows?.refused(target, result)) continue;
         const { failed, logged, now } = this.#noteFailure(at, result, counter);
         const { verdict } = failed;
         const delay = retryDelay(target, verdict, retries, this.#retryLimits);
@@ -358,7 +360,6 @@ export class Dispatcher<S extends { readonly ok: true }> {
   // other clients and instances read) keep `logged`, without the request's text an upstream quoted.
   #noteFailure(at: TargetTry, result: AttemptFailed, counter: Counter): NotedFailure {
     const { target, ref, credential } = at;
-    this.#windows?.refused(target, result);
     const now = this.#clock.now();
     const verdict = classify(result, {
       fallbackOn: target.provider.fallbackOn,

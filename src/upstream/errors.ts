@@ -87,6 +87,8 @@ export function upstreamNetworkError(options: {
   answeredAgoMs?: number;
   /** How the user moves the provider's address (see ProviderConfig.addressFix). */
   addressFix?: string;
+  /** Where the provider's address is written (see ProviderConfig.addressAt). */
+  addressAt?: string;
 }): UpstreamError {
   const cause = networkCause(options.error);
   if (options.proxy) return throughProxyError({ ...options, proxy: options.proxy }, cause);
@@ -97,7 +99,7 @@ export function upstreamNetworkError(options: {
   const restarting = refusedHere && options.answeredAgoMs !== undefined;
   const notRunning = refusedHere && !restarting;
   // A base_url with the wrong scheme fails the same way on every try.
-  const scheme = schemeAdvice(cause, options.url);
+  const scheme = schemeAdvice(cause, options.url, options.addressAt ?? "its base_url");
   const advice = restarting
     ? `It answered ${Math.max(1, Math.round(options.answeredAgoMs! / 1000))}s ago: ` +
       `${LOADING_ADVICE} (or start it again if it stopped)`
@@ -170,19 +172,21 @@ export function proxyName(proxy: string, from?: string): string {
 
 // Deno's fetch refuses ports browsers keep for other protocols (1, 6000, ...) before connecting.
 const BLOCKED_PORT = "port ";
-const BLOCKED_PORT_ADVICE = "Use another port in its base_url";
 
 // The two ways a base_url's scheme can be the wrong one, as the cause reads them.
 const PLAIN_ANSWER = "the server answered in plain HTTP";
 const NOT_HTTP = "the answer was not HTTP";
 
-/** `http://` against a TLS port, or `https://` against a plain one: which to write instead. */
-function schemeAdvice(cause: string, url: string): string {
-  if (cause.startsWith(BLOCKED_PORT)) return BLOCKED_PORT_ADVICE;
+/**
+ * `http://` against a TLS port, or `https://` against a plain one, or a port fetch blocks: what to
+ * write instead, in `at` (where the address is written).
+ */
+function schemeAdvice(cause: string, url: string, at: string): string {
+  if (cause.startsWith(BLOCKED_PORT)) return `Use another port in ${at}`;
   const https = url.startsWith("https:");
-  if (https && cause.includes(PLAIN_ANSWER)) return "Use http:// in its base_url";
+  if (https && cause.includes(PLAIN_ANSWER)) return `Use http:// in ${at}`;
   if (!https && cause.includes(NOT_HTTP)) {
-    return "The server may speak HTTPS: use https:// in its base_url";
+    return `The server may speak HTTPS: use https:// in ${at}`;
   }
   return "";
 }

@@ -81,7 +81,7 @@ Deno.test("chain windows: a refusal as too long passes the windows no larger, by
 Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent one surely over its window", () => {
   const { targets, windowOf } = chain({ refuses: 4_096, cuts: 8_192, hosted: undefined });
   const [refuses, cuts, hosted] = targets as [DispatchTarget, DispatchTarget, DispatchTarget];
-  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => {} };
+  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => false };
   const ids = (plan: ChainWindows) =>
     targets.filter((t) => plan.pass(t) !== undefined).map((t) => t.provider.id);
   // A failover after the one that may hold it is passed too: it would cut, not refuse.
@@ -106,20 +106,26 @@ Deno.test("chain windows: a local server's stated limit is learned, a max_tokens
   const learned: number[] = [];
   const plan = new ChainWindows(targets, windowOf, undefined, {
     cuts: () => false,
-    learn: (_t, limit) => learned.push(limit),
+    learn: (_t, limit) => {
+      learned.push(limit);
+      return true;
+    },
   });
   const failure = (message: string, status = 400) => ({
     status,
     error: Object.assign(new Error(message), { status }),
   });
-  plan.refused(
-    targets[0]!,
-    failure(
-      "input length and `max_tokens` exceed context limit: 20001 + 128000 > 32768, decrease input length or `max_tokens` and try again",
-    ),
+  const output = failure(
+    "input length and `max_tokens` exceed context limit: 20001 + 128000 > 32768, decrease input length or `max_tokens` and try again",
   );
-  plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 32768 maximum"));
+  // The max_tokens refusal is sent again fitted, once; a prompt over the window is not.
+  assert.equal(plan.refused(targets[0]!, output), true);
+  assert.equal(plan.refused(targets[0]!, output), false);
+  assert.equal(
+    plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 32768 maximum")),
+    false,
+  );
   plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 1 maximum", 500));
   plan.refused(targets[0]!, failure("some other 400"));
-  assert.deepEqual(learned, [32_768, 32_768]);
+  assert.deepEqual(learned, [32_768, 32_768, 32_768]);
 });

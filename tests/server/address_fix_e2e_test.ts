@@ -1,7 +1,8 @@
 /**
- * A local model server that is not running: the 502's advice names how that provider's address
- * is set where the user set it (the preset's variable without a config file, the file's entry
- * with one), not a base_url a setup without a file does not have.
+ * A local model server that is not running, or an address with the wrong scheme, a port fetch
+ * blocks, or the other loopback family: the 502's advice names where that provider's address is
+ * set where the user set it (the preset's variable without a config file, the file's entry with
+ * one), not a base_url a setup without a file does not have.
  */
 
 import assert from "node:assert/strict";
@@ -89,4 +90,74 @@ routes:
     message,
     /or add a providers\.llamacpp entry with preset: llamacpp and its base_url/,
   );
+});
+
+const llamacpp = (baseUrl: string) =>
+  configFromEnv({ env: { MODEL: "llamacpp/qwen3-coder", LLAMACPP_BASE_URL: baseUrl } });
+
+Deno.test("MODEL=llamacpp/... with https:// to a plain server: use http:// in LLAMACPP_BASE_URL", async () => {
+  const plain = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("{}"),
+  );
+  try {
+    const message = await refusal(llamacpp(`https://127.0.0.1:${plain.addr.port}/v1`));
+    assert.match(message, /\. Use http:\/\/ in LLAMACPP_BASE_URL$/);
+    assert.doesNotMatch(message, /base_url/);
+  } finally {
+    await plain.shutdown();
+  }
+});
+
+Deno.test("a port fetch blocks: another port, where the address is set", async () => {
+  const blocked = "http://127.0.0.1:6000/v1";
+  assert.match(await refusal(llamacpp(blocked)), /\. Use another port in LLAMACPP_BASE_URL$/);
+  const file = (baseUrl: string) =>
+    configFromYaml({
+      file: "ccp.yaml",
+      text: `providers:\n  box: { preset: llamacpp, base_url: "${baseUrl}" }\n` +
+        "routes: { default: box/qwen3-coder }\n",
+      env: {},
+    });
+  assert.match(
+    await refusal(file(blocked)),
+    /\. Use another port in providers\.box\.base_url in the config file$/,
+  );
+  assert.match(
+    await refusal(file(`\${LLAMACPP_BASE_URL:-${blocked}}`)),
+    /\. Use another port in LLAMACPP_BASE_URL \(which providers\.box\.base_url in the config file reads\)$/,
+  );
+  const implicit = configFromYaml({
+    file: "ccp.yaml",
+    text: "provider_defaults: {}\nroutes:\n  default: llamacpp/qwen3-coder\n",
+    env: {},
+  });
+  const local = implicit.providers.llamacpp!;
+  const moved = { ...implicit, providers: { llamacpp: { ...local, baseUrl: blocked } } } as Config;
+  assert.match(
+    await refusal(moved),
+    /\. Use another port in the base_url of a providers\.llamacpp entry with preset: llamacpp in the config file$/,
+  );
+});
+
+Deno.test("MODEL=llamacpp/... on ::1 only, reached as 127.0.0.1: write [::1] in LLAMACPP_BASE_URL", async () => {
+  let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  try {
+    server = Deno.serve({ hostname: "::1", port: 0, onListen: () => {} }, () => new Response("{}"));
+  } catch {
+    return; // No IPv6 loopback on this machine: nothing to tell apart.
+  }
+  try {
+    const port = server.addr.port;
+    const message = await refusal(llamacpp(`http://127.0.0.1:${port}/v1`));
+    assert.match(
+      message,
+      new RegExp(
+        `write http://\\[::1\\]:${port} in LLAMACPP_BASE_URL, or start the server on both$`,
+      ),
+    );
+    assert.doesNotMatch(message, /base_url/);
+  } finally {
+    await server.shutdown();
+  }
 });

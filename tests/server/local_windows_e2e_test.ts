@@ -11,7 +11,7 @@ import { createLogger } from "../../src/core/log.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
-import { textMessage } from "../mocks/anthropic_fixtures.ts";
+import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
 
 const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
@@ -25,6 +25,8 @@ interface ServerState {
   /** `/api/ps` questions, and whether it answers 404 (a gateway in front of Ollama). */
   ps?: number;
   psMissing?: boolean;
+  /** Tokens the server counts beyond ccp's count, per request (its own tokenizer). */
+  extra?: () => number;
 }
 
 /**
@@ -56,7 +58,7 @@ function localServer(loaded: Record<string, number>, tokens: () => number, state
     }
     load();
     sent.push(body.max_tokens);
-    const prompt = tokens();
+    const prompt = tokens() + (state.extra?.() ?? 0);
     const window = state.window;
     if (window !== undefined && prompt + body.max_tokens > window) {
       // vLLM's words for a prompt and max_tokens over max_model_len.
@@ -72,6 +74,10 @@ function localServer(loaded: Record<string, number>, tokens: () => number, state
             `output tokens. (parameter=input_tokens, value=${prompt})`,
         },
       }, { status: 400 });
+    }
+    if (body.stream) {
+      const events = encodeEvents(textTurn("m", 1));
+      return new Response(events, { headers: { "content-type": "text/event-stream" } });
     }
     return Response.json(ANSWER);
   });
@@ -110,14 +116,15 @@ routes: { default: local/qwen3-coder }
     sent: upstream.sent,
     registry,
     config,
-    send: async (n: number, maxTokens = 32_000) => {
+    send: async (n: number, maxTokens = 32_000, stream = false) => {
       tokens = n;
       const res = await postMessages(ccp.url, {
         model: "claude-sonnet-4-5",
         max_tokens: maxTokens,
         messages: [{ role: "user", content: "hi" }],
+        ...(stream ? { stream } : {}),
       });
-      return { res, body: await res.json() };
+      return { res, body: stream && res.ok ? await res.text() : await res.json() };
     },
     close: async () => {
       watch.close();
@@ -220,18 +227,54 @@ Deno.test("a declared context_window wins over the context Ollama runs with", as
   }
 });
 
-Deno.test("vLLM: the window its first refusal states fits max_tokens from then on", async () => {
+for (const stream of [false, true]) {
+  Deno.test(`vLLM: its refusal of max_tokens is sent again fitted into the window it states, then fits from then on (stream: ${stream})`, async () => {
+    const env = setup("vllm", { refuseOver: 32_768 });
+    try {
+      const first = await env.send(20_000, 128_000, stream);
+      assert.equal(first.res.status, 200, "Claude Code never sees the first refusal");
+      if (stream) assert.match(first.body, /event: message_stop/);
+      assert.equal(learned(env), 32_768);
+      for (const prompt of [20_000, 25_000]) {
+        const { res } = await env.send(prompt, 128_000, stream);
+        assert.equal(res.status, 200);
+      }
+      assert.deepEqual(env.sent, [
+        128_000,
+        32_768 - 20_000 - 64,
+        32_768 - 20_000 - 64,
+        32_768 - 25_000 - 64,
+      ]);
+    } finally {
+      await env.close();
+    }
+  });
+}
+
+Deno.test("vLLM: a prompt itself over the window is refused as too long, and not sent again", async () => {
   const env = setup("vllm", { refuseOver: 32_768 });
   try {
-    const first = await env.send(20_000, 128_000);
-    assert.equal(first.res.status, 400);
-    assert.match(first.body.error.message, /exceed context limit: \d+ \+ 128000 > 32768/);
+    const { res, body } = await env.send(40_000, 128_000);
+    assert.equal(res.status, 400);
+    assert.match(body.error.message, /^prompt is too long: 40001 tokens > 32768 maximum/);
+    assert.deepEqual(env.sent, [128_000]);
     assert.equal(learned(env), 32_768);
-    for (const prompt of [20_000, 25_000]) {
-      const { res } = await env.send(prompt, 128_000);
-      assert.equal(res.status, 200);
-    }
-    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64, 32_768 - 25_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM: a fitted re-send refused again reaches the client, with no third try", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    // ccp's count (20000) is far under vLLM's own (vLLM counts 30000 here): the fitted
+    // max_tokens still does not fit, and that second refusal is the answer.
+    let calls = 0;
+    env.server.extra = () => (calls++ === 0 ? 0 : 10_000);
+    const { res, body } = await env.send(20_000, 128_000);
+    assert.equal(res.status, 400);
+    assert.match(body.error.message, /^input length and `max_tokens` exceed context limit/);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64]);
   } finally {
     await env.close();
   }
@@ -270,15 +313,21 @@ Deno.test("Ollama with a declared context_window (the context it runs): a prompt
 Deno.test("vLLM restarted with a smaller window: its refusal replaces the larger one learned", async () => {
   const env = setup("vllm", { refuseOver: 32_768 });
   try {
-    assert.equal((await env.send(20_000, 128_000)).res.status, 400);
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.equal(learned(env), 32_768);
     // vLLM restarts with --max-model-len 24576: the window fitted so far is too large now.
     env.server.window = 24_576;
-    const refused = await env.send(20_000, 128_000);
-    assert.equal(refused.res.status, 400);
+    // Its refusal of the max_tokens fitted to the old window is sent again, fitted to the new one.
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.equal(learned(env), 24_576);
     assert.equal((await env.send(20_000, 128_000)).res.status, 200);
-    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64, 24_576 - 20_000 - 64]);
+    assert.deepEqual(env.sent, [
+      128_000,
+      32_768 - 20_000 - 64,
+      32_768 - 20_000 - 64,
+      24_576 - 20_000 - 64,
+      24_576 - 20_000 - 64,
+    ]);
   } finally {
     await env.close();
   }

@@ -366,3 +366,35 @@ Deno.test("anthropic text tools: a bare JSON call as the whole answer, streamed 
     await local.close();
   }
 });
+
+Deno.test("anthropic text tools: bare JSON calls as a JSON array, the stream cut at every byte", async () => {
+  const array = '[{"name": "Read", "arguments": {"file_path": "/é"}}, ' +
+    '{"name": "Read", "arguments": {"file_path": "/b"}}]';
+  const want = [
+    { type: "tool_use", name: "Read", input: { file_path: "/é" } },
+    { type: "tool_use", name: "Read", input: { file_path: "/b" } },
+  ];
+  const bytes = enc.encode(ollamaSse([array.slice(0, 20), array.slice(20)]));
+  for (let at = 1; at < bytes.length; at++) {
+    const { events, stopReason } = await relayed(
+      ReadableStream.from([bytes.slice(0, at), bytes.slice(at)]),
+    );
+    assert.deepEqual(shapes(accumulated(events).content), want, `cut at byte ${at}`);
+    assert.equal(stopReason, "tool_use");
+  }
+  // An array that holds a call of a tool not offered is the answer's text.
+  const other = '[{"name": "Read", "arguments": {}}, {"name": "Rm", "arguments": {}}]';
+  const { events, stopReason } = await relayed(chunked(ollamaSse([...other]), 5));
+  assert.deepEqual(accumulated(events).content, [{ type: "text", text: other }]);
+  assert.equal(stopReason, "end_turn");
+  const local = startLocal(array);
+  const ccp = startCcp(localConfig(local.url, true));
+  try {
+    const json = await (await postMessages(ccp.url, REQUEST)).json() as Json & { content: Json[] };
+    assert.deepEqual(shapes(json.content), want);
+    assert.equal(json.stop_reason, "tool_use");
+  } finally {
+    await ccp.close();
+    await local.close();
+  }
+});

@@ -20,7 +20,7 @@ import { tuningFromEnv } from "./tuning.ts";
 import { fccUnreadWarnings } from "./fcc_unread.ts";
 import { deepFreeze } from "../freeze.ts";
 import { buildProvider } from "../provider_build.ts";
-import { envAddressFix } from "../address_fix.ts";
+import { envAddressAt, envAddressFix } from "../address_fix.ts";
 import { foreignKeyWarnings } from "../key_owner.ts";
 import { resolveServer, type ServerFlags } from "../server.ts";
 import { didYouMean } from "../suggest.ts";
@@ -94,7 +94,10 @@ export function presetProvider(
   };
   for (const p of built.problems) problems.push(`${where[p.key] ?? preset.id}: ${p.message}`);
   const addressFix = envAddressFix(preset);
-  return built.provider && addressFix ? { ...built.provider, addressFix } : built.provider;
+  const addressAt = envAddressAt(preset);
+  return built.provider && addressFix && addressAt
+    ? { ...built.provider, addressFix, addressAt }
+    : built.provider;
 }
 
 /**

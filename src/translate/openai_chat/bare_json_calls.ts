@@ -1,11 +1,12 @@
 /**
  * Tool calls a model writes as its whole answer, as bare JSON with no tag around them:
  * qwen2.5-coder's template teaches `{"name": "Read", "arguments": {...}}`, and the model at times
- * writes it as the answer's only text, or in a ```json fence. Recovered only when all of the
- * answer's text is such calls (one or several, each naming an offered tool), so prose or a JSON
- * answer stays text. Streamed text is held only while it can still be a call: from the answer's
- * first characters on, while they are layout, a fence's opening, or an object that opens as a
- * call of an offered tool does; anything else releases what was held, and the rest passes.
+ * writes it as the answer's only text, or in a ```json fence, or several as a JSON array
+ * (`[{...}, {...}]`). Recovered only when all of the answer's text is such calls (one or several,
+ * each naming an offered tool), so prose or a JSON answer stays text. Streamed text is held only
+ * while it can still be a call: from the answer's first characters on, while they are layout, a
+ * fence's opening, an array's `[` or `,` between calls, or an object that opens as a call of an
+ * offered tool does; anything else releases what was held, and the rest passes.
  */
 
 import { JsonCompletionScanner } from "./json_scanner.ts";
@@ -59,6 +60,8 @@ export class BareJsonCalls {
   /** What is not read yet: layout, a fence cut short, or an object's start before its head told. */
   #rest = "";
   #fence = false;
+  /** Inside a JSON array of calls: before an item (after `[` or `,`), or after one. */
+  #array: "item" | "after" | undefined;
   /** The object whose head told it is a call: its text so far, and its scanner. */
   #object: { parts: string[]; scan: JsonCompletionScanner } | undefined;
   readonly #calls: TextToolCall[] = [];
@@ -87,7 +90,7 @@ export class BareJsonCalls {
    */
   flush(): TextToolSegment[] {
     if (this.#settled) return [];
-    if (this.#object || this.#rest.trim() !== "" || this.#calls.length === 0) {
+    if (this.#object || this.#array || this.#rest.trim() !== "" || this.#calls.length === 0) {
       return this.#release();
     }
     const out: TextToolSegment[] = this.#calls.map((call) => ({ kind: "call", call }));
@@ -108,6 +111,7 @@ export class BareJsonCalls {
     this.#heldLength = 0;
     this.#rest = "";
     this.#fence = false;
+    this.#array = undefined;
     this.#object = undefined;
     this.#calls.length = 0;
   }
@@ -131,12 +135,17 @@ export class BareJsonCalls {
     while (at < s.length) {
       const c = s[at]!;
       if (c === " " || c === "\t" || c === "\n" || c === "\r") at++;
-      else if (c === "`") {
+      else if (c === "[" || c === "," || c === "]") {
+        if (!this.#arrayAt(c)) return false;
+        at++;
+      } else if (c === "`") {
+        if (this.#array) return false;
         const next = this.#fenceAt(s, at);
         if (next === false) return false;
         if (next === undefined) break;
         at = next;
       } else if (c === "{") {
+        if (this.#array === "after") return false;
         const next = this.#objectAt(s, at);
         if (next === false) return false;
         if (next === undefined) break;
@@ -144,6 +153,13 @@ export class BareJsonCalls {
       } else return false;
     }
     this.#rest = s.slice(at);
+    return true;
+  }
+
+  /** Reads an array's `[`, `,` or `]`: false where a list of calls has none. */
+  #arrayAt(c: string): boolean {
+    if (this.#array !== (c === "[" ? undefined : "after")) return false;
+    this.#array = c === "]" ? undefined : "item";
     return true;
   }
 
@@ -187,6 +203,7 @@ export class BareJsonCalls {
     this.#object = undefined;
     if (!call) return false;
     this.#calls.push(call);
+    if (this.#array) this.#array = "after";
     return true;
   }
 }

@@ -36,8 +36,14 @@ async function answers(hostname: string, port: number): Promise<boolean> {
   }
 }
 
-/** What to write instead, when `url`'s loopback address refused and the other family answers. */
-export async function otherLoopbackHint(url: string): Promise<string | undefined> {
+/**
+ * What to write instead, in `at` (where the address is written), when `url`'s loopback address
+ * refused and the other family answers.
+ */
+export async function otherLoopbackHint(
+  url: string,
+  at = "its base_url",
+): Promise<string | undefined> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -51,5 +57,5 @@ export async function otherLoopbackHint(url: string): Promise<string | undefined
   const root = `${parsed.protocol}//${other.shown}:${port}`;
   const family = other.host === "::1" ? "IPv6 (::1)" : "IPv4 (127.0.0.1)";
   return `A server listens on this port over ${family} only, which ${parsed.hostname} did not ` +
-    `reach: write ${root} in its base_url, or start the server on both`;
+    `reach: write ${root} in ${at}, or start the server on both`;
 }

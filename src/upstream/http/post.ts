@@ -118,7 +118,8 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       };
     }
     const refused = !proxy && networkCause(error) === "connection refused";
-    const hint = options.unreachableHint ?? (refused ? await otherLoopbackHint(url) : undefined);
+    const hint = options.unreachableHint ??
+      (refused ? await otherLoopbackHint(url, provider.addressAt) : undefined);
     const answeredAgoMs = refused ? ANSWERED_PLACES.answeredAgo(url) : undefined;
     return {
       ok: false,
@@ -130,6 +131,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
         ...(hint !== undefined ? { hint } : {}),
         ...(answeredAgoMs !== undefined ? { answeredAgoMs } : {}),
         ...(provider.addressFix ? { addressFix: provider.addressFix } : {}),
+        ...(provider.addressAt ? { addressAt: provider.addressAt } : {}),
         ...(proxy ? { proxy: proxyName(proxy, from) } : {}),
       }),
     };

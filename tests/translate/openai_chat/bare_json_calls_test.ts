@@ -1,6 +1,6 @@
 /**
  * Tool calls written as the whole answer in bare JSON, with no tag (qwen2.5-coder's
- * `{"name": "Read", "arguments": {...}}`, at times in a ```json fence): recovered on the Chat path,
+ * `{"name": "Read", "arguments": {...}}`, at times in a ```json fence or as a JSON array): recovered on the Chat path,
  * streamed (cut anywhere) and not, only when all of the answer's text is such calls of offered
  * tools. Prose with JSON in it, a JSON answer, and calls of tools not offered stay text.
  */
@@ -53,6 +53,14 @@ Deno.test("bare JSON calls as the whole answer become tool_use, cut at every pla
       { name: "Read", input: { file_path: "/w/a.txt" } },
       { name: "Bash", input: { command: "wc -l a.txt", timeout: 5000 } },
     ]],
+    ["a JSON array of two calls", `[${READ}, ${BASH}]`, [
+      { name: "Read", input: { file_path: "/w/a.txt" } },
+      { name: "Bash", input: { command: "wc -l a.txt", timeout: 5000 } },
+    ]],
+    ["a JSON array over lines, in a fence", "```json\n[\n  " + READ + ",\n  " + BASH + "\n]\n```", [
+      { name: "Read", input: { file_path: "/w/a.txt" } },
+      { name: "Bash", input: { command: "wc -l a.txt", timeout: 5000 } },
+    ]],
     [
       "arguments as a JSON string, a bare fence",
       '```\n{"name":"Bash","arguments":"{\\"command\\":\\"ls\\"}"}\n```',
@@ -74,6 +82,17 @@ Deno.test("bare JSON calls as the whole answer become tool_use, cut at every pla
       assert.equal(json.stop_reason, "tool_use");
     });
   }
+  await t.step("a JSON array with a non-ASCII argument, its stream cut at every byte", async () => {
+    const text = `[${READ.replace("a.txt", "é✓.txt")}, ${BASH}]`;
+    const bytes = contentStream([text]);
+    for (let i = 1; i < bytes.length; i++) {
+      const out = await translateChunks([bytes.slice(0, i), bytes.slice(i)], ON);
+      const m = await sdkMessage(out);
+      assert.deepEqual(toolUse(m, 0), { name: "Read", input: { file_path: "/w/é✓.txt" } }, `${i}`);
+      assert.equal(toolUse(m, 1).name, "Bash");
+      assert.equal(m.stop_reason, "tool_use");
+    }
+  });
   await t.step("after <think> reasoning", async () => {
     for (const pieces of cuts(`<think>read it</think>\n${READ}`)) {
       const m = await streamed(pieces);
@@ -94,6 +113,12 @@ Deno.test("bare JSON that is not the whole answer, or no call of an offered tool
     '{"name": "Read", "arguments": {"file_path": "/a"}',
     "```python\nprint(1)\n```",
     "```json\n[1, 2]\n```",
+    `[${READ}, {"name": "Rm", "arguments": {}}]`,
+    `[${READ},]`,
+    `[${READ}] and then prose`,
+    `[${READ}`,
+    `[[${READ}]]`,
+    "[]",
     "   ",
   ];
   for (const text of texts) {
