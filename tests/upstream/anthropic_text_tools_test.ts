@@ -398,3 +398,32 @@ Deno.test("anthropic text tools: bare JSON calls as a JSON array, the stream cut
     await local.close();
   }
 });
+
+Deno.test("anthropic text tools: each event's JSON is parsed once, by the relay's checks", async () => {
+  // One event a read, as a local server streams them: the rewriter reads the data the checks
+  // parsed instead of decoding the checked bytes and parsing every event again.
+  const pieces = Array.from({ length: 40 }, (_, i) => `word${i} `);
+  const reads = ollamaSse(pieces).split(/(?<=\n\n)/).map((event) => enc.encode(event));
+  const parse = JSON.parse;
+  let parses = 0;
+  JSON.parse = (...args: Parameters<typeof JSON.parse>) => {
+    parses++;
+    return parse(...args);
+  };
+  let text: string;
+  try {
+    const body = relayAnthropicStream(ReadableStream.from(reads), {
+      clientModel: "claude-x",
+      describeUpstream: "Ollama",
+      rewriter: new TextBlocksRewriter(offeredAnthropicTools(TOOLS), "qwen3-coder"),
+    });
+    text = await new Response(body).text();
+  } finally {
+    JSON.parse = parse;
+  }
+  const events = parseSse(text);
+  assert.equal(accumulated(events).content[0]!.text, pieces.join(""));
+  // The upstream's events once, and the three ccp writes anew once more (message_start with the
+  // client's model, the held message_delta and message_stop at the end): twice each without.
+  assert.ok(parses <= reads.length + 3, `${parses} parses of ${reads.length} events`);
+});

@@ -5,7 +5,7 @@
  * `message_delta`'s stop reason and usage, blocks left open).
  */
 
-import type { Frames } from "../relay_stream.ts";
+import type { Frames, StreamEnd } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
 import { isRecord } from "../../core/json.ts";
 import { CarriedToolInput } from "./carried_input.ts";
@@ -28,6 +28,13 @@ export interface Opening {
   readonly inputTokens: number;
   /** For a server other than Anthropic: gives an answer whose id was relayed before a new one. */
   readonly messageIds?: RelayedMessageIds;
+}
+
+/** Checked events as {@link AnthropicEventChecks.checked} gives them. */
+export interface CheckedEvents {
+  readonly events: readonly string[];
+  readonly data: readonly (Record<string, unknown> | undefined)[];
+  readonly end?: StreamEnd;
 }
 
 const encoder = new TextEncoder();
@@ -57,6 +64,10 @@ export class AnthropicEventChecks {
   readonly #carried = new CarriedToolInput();
   // Replaces tool-call ids a server other than Anthropic repeats.
   readonly #toolIds: RepeatedToolIds | undefined;
+  // How the last #check ended the stream, if it did, and whether an event it kept differs from
+  // what came in (in fields, not an object per chunk).
+  #end: StreamEnd | undefined;
+  #changed = false;
 
   constructor(
     opening: Opening,
@@ -90,6 +101,30 @@ export class AnthropicEventChecks {
    * when they can go untouched.
    */
   events(text: string, bytes: Uint8Array | undefined): Frames {
+    const events = this.#check(text, undefined);
+    const end = this.#end;
+    if (events.length === 0) return end ? { end } : {};
+    const out = this.#changed || !bytes ? joined(events) : bytes;
+    return end ? { bytes: out, end } : { bytes: out };
+  }
+
+  /**
+   * Checks whole events as {@link events} does, for a reader of the events that follow (the text
+   * rewriter): the events that go on (without their blank lines), beside each the data parsed
+   * from it when it goes as it came (else undefined: ccp wrote it, or it holds several), so that
+   * none is parsed twice nor encoded to be decoded again.
+   */
+  checked(text: string): CheckedEvents {
+    const data: (Record<string, unknown> | undefined)[] = [];
+    const events = this.#check(text, data);
+    data.length = events.length;
+    const end = this.#end;
+    return end ? { events, data, end } : { events, data };
+  }
+
+  /** The events that go on, in `events`' own array; `parsed`, when given, gets each one's data. */
+  #check(text: string, parsed: (Record<string, unknown> | undefined)[] | undefined): string[] {
+    this.#end = undefined;
     const events = splitEvents(text);
     // The events that go on are the first `kept` of `events`, some written anew (in place: no
     // array more per chunk); `changed` once one differs from what came in.
@@ -115,10 +150,7 @@ export class AnthropicEventChecks {
             events.length = kept;
             const message =
               `${this.#describeUpstream} ended the answer with stop_reason "${failed}"`;
-            return {
-              ...(kept > 0 ? { bytes: joined(events) } : {}),
-              end: { kind: "error", message },
-            };
+            return this.#ended(events, { kind: "error", message });
           }
           noteUsage(this.usage, data);
           this.answerChars += deltaChars(data);
@@ -155,7 +187,10 @@ export class AnthropicEventChecks {
           }
         }
         if (sent !== event) changed = true;
-        if (sent !== undefined) events[kept++] = sent;
+        if (sent === undefined) continue;
+        // The data stands for the event only when it goes as it came (named, at most).
+        if (parsed) parsed[kept] = sent === source ? data : undefined;
+        events[kept++] = sent;
         continue;
       }
       // Only part of what came in goes on: those events are written out again.
@@ -167,9 +202,10 @@ export class AnthropicEventChecks {
       }
       if (verdict.kind === "stop") {
         const stop = verdict.unnamed ? named(event, "message_stop") : event;
+        if (parsed) parsed[kept] = undefined;
         events[kept++] = this.#release() + this.#missingDelta() + stop;
         events.length = kept;
-        return { bytes: joined(events), end: { kind: "stop" } };
+        return this.#ended(events, { kind: "stop" });
       }
       const message = verdict.kind !== "error"
         ? `${this.#describeUpstream} sent ${verdict.detail}`
@@ -183,20 +219,24 @@ export class AnthropicEventChecks {
       const said = verdict.kind === "error" ? verdict.said : undefined;
       const status = verdict.kind === "error" ? verdict.status : undefined;
       events.length = kept;
-      return {
-        ...(kept > 0 ? { bytes: joined(events) } : {}),
-        end: {
-          kind: "error",
-          message,
-          ...(type ? { type } : {}),
-          ...(said ? { said } : {}),
-          ...(status ? { status } : {}),
-        },
-      };
+      return this.#ended(events, {
+        kind: "error",
+        message,
+        ...(type ? { type } : {}),
+        ...(said ? { said } : {}),
+        ...(status ? { status } : {}),
+      });
     }
-    if (kept === 0) return {};
     events.length = kept;
-    return { bytes: changed || !bytes ? joined(events) : bytes };
+    this.#changed = changed;
+    return events;
+  }
+
+  /** `events` end the stream with `end`: they go out written anew. */
+  #ended(events: string[], end: StreamEnd): string[] {
+    this.#end = end;
+    this.#changed = true;
+    return events;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   type RelayHooks,
 } from "../relay_stream.ts";
 import type { UsageTotals } from "../transport.ts";
+import { encodedText } from "../../core/byte_slab.ts";
 import { AnthropicEventChecks } from "./event_checks.ts";
 import type { RelayedMessageIds } from "./relayed_message_ids.ts";
 import { RepeatedToolIds } from "./repeated_tool_ids.ts";
@@ -103,30 +104,32 @@ class AnthropicFrames implements FrameSource {
   }
 
   push(bytes: Uint8Array): Frames {
-    const frames = this.#checked(bytes);
-    return this.#rewriter ? this.#rewritten(frames) : frames;
-  }
-
-  #rewritten(frames: Frames): Frames {
-    if (!frames.bytes) return frames;
-    return { ...frames, bytes: this.#rewriter!.rewrite(frames.bytes) };
-  }
-
-  #checked(bytes: Uint8Array): Frames {
     const framing = this.#framing;
     const text = framing.push(bytes);
     if (text === undefined) {
       return framing.held <= MAX_EVENT_SIZE ? {} : { end: eventTooLarge(this.#describeUpstream) };
     }
-    const frames = this.#checks.events(text, framing.untouched ? bytes : undefined);
+    const frames = this.#rewriter
+      ? this.#rewrittenEvents(text)
+      : this.#checks.events(text, framing.untouched ? bytes : undefined);
     // The events before go out; the one begun after them is already too large.
     if (frames.end || framing.held <= MAX_EVENT_SIZE) return frames;
     return { ...frames, end: eventTooLarge(this.#describeUpstream) };
   }
 
+  /** The rewriter reads the checked events as text, with the data the checks parsed. */
+  #rewrittenEvents(text: string): Frames {
+    const { events, data, end } = this.#checks.checked(text);
+    const rewritten = events.length === 0 ? "" : this.#rewriter!.rewriteEvents(events, data);
+    if (rewritten === "") return end ? { end } : {};
+    const bytes = encodedText(rewritten);
+    return end ? { bytes, end } : { bytes };
+  }
+
   end(): Frames {
     const frames = this.#ended();
-    return this.#rewriter ? this.#rewritten(frames) : frames;
+    if (!this.#rewriter || !frames.bytes) return frames;
+    return { ...frames, bytes: this.#rewriter.rewrite(frames.bytes) };
   }
 
   #ended(): Frames {

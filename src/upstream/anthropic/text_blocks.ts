@@ -93,20 +93,36 @@ export class TextBlocksRewriter {
     this.#model = model;
   }
 
-  /** The events of `bytes` as the client gets them. */
+  /** The events of `bytes` (those ccp writes at the answer's end) as the client gets them. */
   rewrite(bytes: Uint8Array): Uint8Array {
-    let text = decoder.decode(bytes);
-    // Events the checks let go as they came may end their lines with CRLF.
-    if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+    const text = decoder.decode(bytes);
+    return encoder.encode(this.rewriteEvents(text.split("\n\n"), []));
+  }
+
+  /**
+   * Whole events (without their blank lines; one ccp wrote may hold several) as the client gets
+   * them, each followed by its blank line. `data` holds the parsed data of those that came as
+   * they were sent, which are not parsed again; the rest are parsed here.
+   */
+  rewriteEvents(
+    events: readonly string[],
+    data: readonly (Record<string, unknown> | undefined)[],
+  ): string {
     const out: string[] = [];
-    for (const event of text.split("\n\n")) {
-      if (event === "") continue;
-      const json = dataOf(event);
-      const data = json === undefined ? undefined : parsed(json);
-      if (!data) out.push(event);
-      else this.#event(event, data, out);
+    for (let i = 0; i < events.length; i++) {
+      const known = data[i];
+      if (known) this.#event(events[i]!, known, out);
+      else for (const event of events[i]!.split("\n\n")) this.#parsedEvent(event, out);
     }
-    return encoder.encode(out.length === 0 ? "" : `${out.join("\n\n")}\n\n`);
+    return out.length === 0 ? "" : `${out.join("\n\n")}\n\n`;
+  }
+
+  #parsedEvent(event: string, out: string[]): void {
+    if (event === "") return;
+    const json = dataOf(event);
+    const data = json === undefined ? undefined : parsed(json);
+    if (!data) out.push(event);
+    else this.#event(event, data, out);
   }
 
   #event(event: string, data: Record<string, unknown>, out: string[]): void {
