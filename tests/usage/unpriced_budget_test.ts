@@ -9,7 +9,7 @@ import { createLogger } from "../../src/core/log.ts";
 import type { RequestRecord } from "../../src/pipeline/record.ts";
 import { openKvStore } from "../../src/usage/kv_store.ts";
 import { Ledger } from "../../src/usage/ledger.ts";
-import { unpricedTargets } from "../../src/usage/unpriced.ts";
+import { unpricedTargets, unpricedWarning } from "../../src/usage/unpriced.ts";
 import { budgetLines } from "../../src/cli/check_budgets.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 
@@ -119,4 +119,27 @@ Deno.test("ccp check: a USD budget's spend and limit with thousands separators",
     close: () => {},
   });
   assert.match(lines[1]!, /^ {2}paid: \$0\.00 of \$1,234,567\.89 per day /);
+});
+
+Deno.test("unpriced: OpenRouter's Anthropic endpoint says no cost in a stream, so its unpriced models are named", () => {
+  const c: Config = {
+    ...testConfig({
+      providers: [
+        provider("or", { preset: "open_router" }),
+        provider("orc", { preset: "open_router", type: "openai" }),
+      ],
+      routes: {
+        default: ["or/moonshotai/kimi-k2", "or/anthropic/claude-sonnet-4.5"],
+        opus: "orc/moonshotai/kimi-k2",
+      },
+    }),
+    budgets: [usd({ client: "ci" })],
+  };
+  const found = unpricedTargets(c);
+  // Chat Completions says every answer's cost; a model the table prices is priced when streamed.
+  assert.deepEqual(found.map((u) => `${u.provider}/${u.model}`), ["or/moonshotai/kimi-k2"]);
+  const warning = unpricedWarning(found[0]!);
+  assert.match(warning, /or\/moonshotai\/kimi-k2 has no price, and provider "or"'s Anthropic/);
+  assert.match(warning, /its streamed requests \(all of Claude Code's\) add nothing to it/);
+  assert.match(warning, /set type: openai on provider "or" \(each answer then says what it cost\)/);
 });
