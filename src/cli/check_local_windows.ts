@@ -12,8 +12,9 @@
 import { settingsFor } from "../config/settings_merge.ts";
 import type { Config, ProviderConfig, Target } from "../config/types.ts";
 import { isRecord } from "../core/json.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { shownAddress } from "../core/secrets.ts";
 import { fetchFor, type FetchLike } from "../upstream/http/clients.ts";
+import { localServerUrl } from "../upstream/http/endpoints.ts";
 import { ask, CLAUDE_CODE_CONTEXT } from "../upstream/ollama/context.ts";
 
 type Preset = "llamacpp" | "vllm" | "lmstudio";
@@ -80,28 +81,28 @@ function listed(list: unknown, model: string): Record<string, unknown> | undefin
   return data.find((m): m is Record<string, unknown> => isRecord(m) && m.id === model);
 }
 
-/** The server root of a base URL ending in `/v1` (the presets' form). */
-const rootOf = (baseUrl: string) => baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
-
 /** What the server of `routed` says of its window; throws when it cannot be reached. */
 async function windowOf(fetchFn: FetchLike, baseUrl: string, routed: Routed): Promise<Window> {
-  const base = baseUrl.replace(/\/+$/, "");
   switch (routed.preset) {
     case "llamacpp": {
       // One model per server: its slots' context, whatever name the route gives it.
-      const props = await ask(fetchFn, `${rootOf(base)}/props`);
+      const props = await ask(fetchFn, localServerUrl(baseUrl, "/props"));
       const settings = isRecord(props) ? props.default_generation_settings : undefined;
       const tokens = positive(isRecord(settings) ? settings.n_ctx : undefined);
       return tokens !== undefined ? { kind: "runs", tokens } : { kind: "unknown" };
     }
     case "vllm": {
       const tokens = positive(
-        listed(await ask(fetchFn, `${base}/models`), routed.model)?.max_model_len,
+        listed(await ask(fetchFn, localServerUrl(baseUrl, "/models", true)), routed.model)
+          ?.max_model_len,
       );
       return tokens !== undefined ? { kind: "runs", tokens } : { kind: "unknown" };
     }
     case "lmstudio": {
-      const entry = listed(await ask(fetchFn, `${rootOf(base)}/api/v0/models`), routed.model);
+      const entry = listed(
+        await ask(fetchFn, localServerUrl(baseUrl, "/api/v0/models")),
+        routed.model,
+      );
       if (!entry) return { kind: "unknown" };
       const loaded = positive(entry.loaded_context_length);
       if (entry.state === "loaded" && loaded !== undefined) return { kind: "runs", tokens: loaded };
@@ -182,8 +183,9 @@ export async function localWindowLines(config: Config): Promise<string[]> {
     const window = await windowOf(fetchOf(provider), baseUrl, routed).catch(() => undefined);
     if (window === undefined) {
       unreachable.add(routed.provider);
-      // Its address as written may hold a password or a `?api-key=`: shown without them.
-      const at = redactUrlSecrets(baseUrl);
+      // Its address as written may hold a password, or a key in its query under any name: shown
+      // without them.
+      const at = shownAddress(baseUrl);
       lines.push(
         `${SERVER_NAMES[routed.preset]} (provider "${routed.provider}" at ${at}) did not ` +
           "answer: its context window was not checked",

@@ -6,6 +6,7 @@
 import type { Config } from "../config/types.ts";
 import { redactUrlSecrets } from "../core/secrets.ts";
 import { fetchFor, type FetchLike } from "../upstream/http/clients.ts";
+import { localServerUrl } from "../upstream/http/endpoints.ts";
 import { networkCause } from "../upstream/errors.ts";
 import {
   ask,
@@ -21,7 +22,7 @@ import {
 /** One model's line: what it runs with, or, not loaded yet, what it could take. */
 async function modelLine(
   fetchFn: FetchLike,
-  root: string,
+  baseUrl: string,
   model: string,
   loaded: ReadonlyMap<string, number>,
 ): Promise<string> {
@@ -30,7 +31,7 @@ async function modelLine(
     return `Warning: ${shortContextWarning(model, running)}`;
   }
   if (running !== undefined) return `Ollama runs ${model} with a context of ${running} tokens`;
-  const show = await ask(fetchFn, `${root}/api/show`, {
+  const show = await ask(fetchFn, localServerUrl(baseUrl, "/api/show"), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model }),
@@ -48,15 +49,14 @@ export async function ollamaContextLines(config: Config): Promise<string[]> {
     const provider = config.providers[id]!;
     // The way ccp's requests go: a local server directly, whatever HTTP_PROXY says.
     const fetchFn = fetchFor(provider, fetch);
-    const root = rootOf(provider.baseUrl);
     let refused = false;
-    const ps = await ask(fetchFn, `${root}/api/ps`).catch((err) => {
+    const ps = await ask(fetchFn, localServerUrl(provider.baseUrl, "/api/ps")).catch((err) => {
       refused = networkCause(err) === "connection refused";
       return undefined;
     });
     if (ps === undefined) {
-      // Its address as written may hold a password or a `?key=`: shown without them.
-      const at = redactUrlSecrets(root);
+      // Its address as written may hold a password (the root holds no query): shown without it.
+      const at = redactUrlSecrets(rootOf(provider.baseUrl));
       // Nothing listening is the newcomer's usual case (the built-in default, Ollama not started):
       // said here, before the first request of Claude Code fails on it.
       lines.push(
@@ -69,7 +69,9 @@ export async function ollamaContextLines(config: Config): Promise<string[]> {
       continue;
     }
     const loaded = loadedContexts(ps);
-    for (const model of models) lines.push(await modelLine(fetchFn, root, model, loaded));
+    for (const model of models) {
+      lines.push(await modelLine(fetchFn, provider.baseUrl, model, loaded));
+    }
   }
   return lines;
 }

@@ -10,9 +10,9 @@ import {
   type Billing,
   billingOf,
   builtInPrice,
+  costReports,
   pricedAtHost,
   priceOf,
-  reportsCost,
 } from "../usage/prices.ts";
 
 // Why a target has the price it has, in a few words.
@@ -27,12 +27,23 @@ interface Kinds {
   readonly free: Set<string>;
   readonly none: Set<string>;
   readonly reported: Set<string>;
+  /** Said by an answer not streamed; a streamed one at the table's price. */
+  readonly unstreamed: Set<string>;
+  /** Providers with such a target the table does not price. */
+  readonly unpricedStreams: Set<string>;
   readonly tiered: Set<string>;
 }
 
 /** The lines, or none when every target has a price above 0 that does not grow with the prompt. */
 export function priceLines(config: Config): string[] {
-  const kinds: Kinds = { free: new Set(), none: new Set(), reported: new Set(), tiered: new Set() };
+  const kinds: Kinds = {
+    free: new Set(),
+    none: new Set(),
+    reported: new Set(),
+    unstreamed: new Set(),
+    unpricedStreams: new Set(),
+    tiered: new Set(),
+  };
   for (const chain of [...Object.values(config.routes), ...Object.values(config.aliases)]) {
     for (const t of chain) sort(config, t, kinds);
   }
@@ -43,6 +54,16 @@ export function priceLines(config: Config): string[] {
   list("$0", kinds.free);
   list("no cost shown (no price)", kinds.none);
   list("what each answer says it cost", kinds.reported);
+  list(
+    "what an answer not streamed says it cost (a streamed one, as Claude Code's are: the table's " +
+      "price)",
+    kinds.unstreamed,
+  );
+  for (const id of kinds.unpricedStreams) {
+    lines.push(
+      `    type: openai on provider "${id}" has every answer say what it cost, streamed or not`,
+    );
+  }
   list("more past a prompt size (the whole request)", kinds.tiered);
   if (lines.length === 0) return [];
   return [
@@ -61,8 +82,17 @@ function sort(config: Config, t: Target, kinds: Kinds): void {
   const own = !t.clientModel && settingsFor(provider, t.model, t.settings).price;
   // The upstream's own figure is the cost of every answer that carries one, unless the user
   // set a price.
-  if (!own && reportsCost(config, t.provider)) {
+  const reports = own ? undefined : costReports(config, t.provider);
+  if (reports === "every") {
     kinds.reported.add(name);
+    return;
+  }
+  if (reports === "unstreamed") {
+    const priced = t.clientModel || priceOf(config, t.provider, t.model, t.settings);
+    if (priced) return void kinds.unstreamed.add(name);
+    const why = whyBuiltIn(t.model, provider.preset);
+    kinds.unstreamed.add(`${name} (streamed: no cost shown, ${why})`);
+    kinds.unpricedStreams.add(t.provider);
     return;
   }
   const billing = billingOf(config, t.provider);

@@ -1,7 +1,7 @@
 /** `ccp check`'s line on request traces: where they go and which share of them. */
 
 import type { Config, TracingConfig } from "../config/types.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { shownAddress } from "../core/secrets.ts";
 
 /** The line, or none when tracing is off. Header names only: their values hold a key. */
 export function tracingLines(config: Config): string[] {
@@ -12,7 +12,7 @@ export function tracingLines(config: Config): string[] {
   const parent = t.parentBased ? ", or as a caller's traceparent decides" : "";
   const from = t.from === "config" ? "tracing:" : "OTEL_* variables";
   return [
-    `Tracing: OTLP/HTTP JSON to ${redactUrlSecrets(t.url)} as service ${t.serviceName}; ` +
+    `Tracing: OTLP/HTTP JSON to ${shownAddress(t.url)} as service ${t.serviceName}; ` +
     `${share}${parent}; timeout ${t.timeoutMs} ms` +
     (t.compression === "gzip" ? "; gzip" : "") +
     (headers.length > 0 ? `; headers ${headers.join(", ")}` : "") + ` (from ${from})` +

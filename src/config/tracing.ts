@@ -7,7 +7,7 @@
 import type { TraceBatchSettings, TracingConfig } from "./types.ts";
 import type { TracingSection } from "./schema/config.ts";
 import { type EnvMap, envValue } from "./env/map.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { shownAddress } from "../core/secrets.ts";
 
 /** One export waits this long unless `timeout` or `OTEL_EXPORTER_OTLP_TIMEOUT` says otherwise. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -177,7 +177,7 @@ function spokenThere(url: string, env: EnvMap, warnings: string[]): boolean {
   const elsewhere = "to trace ccp, name an OTLP/HTTP endpoint (port 4318 by convention) in " +
     "tracing.endpoint, or in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT with " +
     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/json";
-  const shown = redactUrlSecrets(url);
+  const shown = shownAddress(url);
   if (protocol === "grpc" || (protocol === undefined && new URL(url).port === "4317")) {
     const why = protocol === "grpc" ? `${name} is grpc` : "port 4317 is OTLP's gRPC port";
     warnings.push(
@@ -195,9 +195,15 @@ function spokenThere(url: string, env: EnvMap, warnings: string[]): boolean {
   return true;
 }
 
-/** A base endpoint's traces URL: `/v1/traces` after its path (a trailing slash or not). */
+/**
+ * A base endpoint's traces URL: `/v1/traces` after its path (a trailing slash or not), before the
+ * query it may hold. One that is no URL stays so, for `checkedUrl` to name.
+ */
 function tracesPath(base: string): string {
-  return `${base.trim().replace(/\/+$/, "")}/v1/traces`;
+  const url = URL.canParse(base.trim()) ? new URL(base.trim()) : undefined;
+  if (url === undefined) return base;
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/traces`;
+  return url.href;
 }
 
 /**

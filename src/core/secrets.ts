@@ -15,11 +15,15 @@ export function withoutKeys(text: string, keys: readonly string[]): string {
 
 /**
  * Shows a secret as `\u2026` plus its last 4 characters, the one way ccp ever shows a key. A key
- * shorter than 12 characters shows `\u2026` alone: its last 4 would reveal too much of it.
+ * shorter than 16 characters shows `\u2026` alone: an upstream's own mask of it (its first 8, say)
+ * could sit in the same log line, and the two together would be most or all of it.
  */
 export function redactKey(key: string): string {
-  return key.length >= 12 ? `\u2026${key.slice(-4)}` : "\u2026";
+  return key.length >= SHOWN_FROM ? `\u2026${key.slice(-4)}` : "\u2026";
 }
+
+// The shortest key whose last 4 characters are shown.
+const SHOWN_FROM = 16;
 
 // Shapes of credentials that upstream error messages sometimes echo back.
 const KEY_PATTERNS: readonly RegExp[] = [
@@ -240,4 +244,13 @@ export function redactUrlSecrets(url: string): string {
   } catch {
     return url;
   }
+}
+
+/**
+ * A service's address as ccp shows it: without its query and fragment, where a key may sit under
+ * any name (`?k=`), and without its credentials.
+ */
+export function shownAddress(url: string): string {
+  const end = url.search(/[?#]/);
+  return redactUrlSecrets(end === -1 ? url : url.slice(0, end));
 }

@@ -12,9 +12,11 @@ export function routeHeaders(recorder: Recorder): Record<string, string> {
   const { route, provider, model } = recorder.record;
   const headers: Record<string, string> = { "request-id": recorder.record.id };
   // An alias or route name may be any text, a header value only Latin-1: what is past ASCII is
-  // percent-encoded, the rule before it kept (`alias:opus-%E6%A8%A1`).
+  // percent-encoded, the rule before it kept (`alias:opus-%E6%A8%A1`). A `%` of the name itself is
+  // written `%25`, so the value decodes back to it (`alias:ops-50%` would otherwise not decode).
   if (route !== undefined) {
-    headers["x-ccp-route"] = route.replace(/[^\x20-\x7e]+/g, (text) => headerSafe(text));
+    headers["x-ccp-route"] = route.replaceAll("%", "%25")
+      .replace(/[^\x20-\x7e]+/g, (text) => headerSafe(text));
   }
   if (provider !== undefined && model !== undefined) {
     headers["x-ccp-provider"] = provider;

@@ -21,6 +21,7 @@ import { addCounters, countersOf, dimensionsOf } from "./totals.ts";
 import {
   costBudgetsOf,
   type UnpricedTarget,
+  unpricedTarget,
   unpricedTargets,
   unpricedWarning,
 } from "./unpriced.ts";
@@ -192,7 +193,7 @@ export class Ledger implements RequestObserver {
     ) {
       const { provider, model } = record;
       for (const budget of costBudgetsOf(config.budgets, record.client, provider, model)) {
-        this.#warnUnpriced({ budget, provider, model });
+        this.#warnUnpriced(unpricedTarget(config, budget, provider, model));
       }
     }
     this.budgets().add(entry);

@@ -125,6 +125,16 @@ export function reportsCost(config: Config, provider: string): boolean {
 }
 
 /**
+ * Which of `provider`'s answers say what they cost: `every` one on Chat Completions and the
+ * Responses API, only `unstreamed` ones on the Anthropic endpoint (its documented stream events
+ * carry token counts alone, and Claude Code always streams), or none (undefined).
+ */
+export function costReports(config: Config, provider: string): "every" | "unstreamed" | undefined {
+  if (!reportsCost(config, provider)) return undefined;
+  return config.providers[provider]!.type === "anthropic" ? "unstreamed" : "every";
+}
+
+/**
  * Prices the try of a target's model by this request's config (the answer may end after a
  * reload), noting whether the price is the user's own `price` setting and whether the target's
  * answers say what they cost.

@@ -7,7 +7,7 @@
 
 import type { BudgetConfig, Config, Target } from "../config/types.ts";
 import { appliesTo, budgetLabel } from "./budgets.ts";
-import { billingOf, priceOf, reportsCost } from "./prices.ts";
+import { billingOf, costReports, priceOf } from "./prices.ts";
 
 /** A `provider/model` a USD budget covers but has no price for. */
 export interface UnpricedTarget {
@@ -15,13 +15,33 @@ export interface UnpricedTarget {
   readonly budget: string;
   readonly provider: string;
   readonly model: string;
+  /** The provider's answers say their cost only when not streamed (its Anthropic endpoint). */
+  readonly unstreamedCost?: true;
 }
 
 /** The warning for one {@link UnpricedTarget}. */
 export function unpricedWarning(u: UnpricedTarget): string {
+  const set =
+    `Set providers.${u.provider}.model_settings."${u.model}".price (USD per million tokens)`;
+  if (u.unstreamedCost) {
+    return `Budget ${u.budget} counts USD, but ${u.provider}/${u.model} has no price, and ` +
+      `provider "${u.provider}"'s Anthropic endpoint says no cost in a streamed answer: its ` +
+      `streamed requests (all of Claude Code's) add nothing to it. ${set}, set type: openai on ` +
+      `provider "${u.provider}" (each answer then says what it cost), or make it a tokens budget`;
+  }
   return `Budget ${u.budget} counts USD, but ${u.provider}/${u.model} has no price: its ` +
-    `requests add nothing to it. Set providers.${u.provider}.model_settings."${u.model}".price ` +
-    `(USD per million tokens), or make it a tokens budget`;
+    `requests add nothing to it. ${set}, or make it a tokens budget`;
+}
+
+/** `provider/model` as a budget's unpriced target, noting a cost said only when not streamed. */
+export function unpricedTarget(
+  config: Config,
+  budget: string,
+  provider: string,
+  model: string,
+): UnpricedTarget {
+  const unstreamed = costReports(config, provider) === "unstreamed";
+  return { budget, provider, model, ...(unstreamed ? { unstreamedCost: true as const } : {}) };
 }
 
 /** Every route and alias target a USD budget covers that has no price. */
@@ -44,15 +64,16 @@ export function unpricedTargets(config: Config): UnpricedTarget[] {
       // without a price is warned about then); only a provider billed otherwise than per token at
       // list prices is known at start (a local server or a flat-fee plan has none, a free API 0).
       if (t.clientModel && billingOf(config, t.provider) === undefined) continue;
-      // A provider that reports each answer's cost prices every request it answers; one whose
-      // answer says nothing is warned about when it arrives.
-      if (reportsCost(config, t.provider)) continue;
+      // A provider whose every answer says its cost prices every request it answers (one whose
+      // answer says nothing is warned about when it arrives); one whose streamed answers do not
+      // is priced by the table for those, as Claude Code's are.
+      if (costReports(config, t.provider) === "every") continue;
       // A route variant's own price counts for its target only.
       if (priceOf(config, t.provider, t.model, t.settings)) continue;
       const key = `${label}\n${t.provider}/${t.model}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ budget: label, provider: t.provider, model: t.model });
+      out.push(unpricedTarget(config, label, t.provider, t.model));
     }
   }
   return out;

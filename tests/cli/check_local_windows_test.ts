@@ -146,3 +146,30 @@ routes:
     await llama.close();
   }
 });
+
+Deno.test("ccp check asks a server whose base_url holds a query at its paths, the query kept last", async () => {
+  const llama = startInfoServer({ kind: "llamacpp", nCtx: 32768 });
+  const vllm = startInfoServer({ kind: "vllm", models: { "q/coder": 131072 } });
+  const lms = startInfoServer({ kind: "lmstudio", models: { "q/coder-lms": { maximum: 131072 } } });
+  try {
+    const out = await check(`providers:
+  llama: { preset: llamacpp, base_url: "${llama.baseUrl}?k=q1" }
+  vllm: { preset: vllm, base_url: "${vllm.baseUrl}/?k=q2" }
+  lms: { preset: lmstudio, base_url: "${lms.baseUrl}?k=q3" }
+routes:
+  default: llama/qwen3-coder
+  opus: vllm/q/coder
+  haiku: lms/q/coder-lms
+`);
+    assert.match(out, /llama\.cpp \(provider "llama"\) runs qwen3-coder with a context of 32768/);
+    assert.match(out, /vLLM \(provider "vllm"\) runs q\/coder with a context of 131072/);
+    assert.match(out, /LM Studio \(provider "lms"\) has not loaded q\/coder-lms/);
+    assert.deepEqual([...llama.asked, ...vllm.asked, ...lms.asked], [
+      "GET /props",
+      "GET /v1/models",
+      "GET /api/v0/models",
+    ]);
+  } finally {
+    await Promise.all([llama.close(), vllm.close(), lms.close()]);
+  }
+});

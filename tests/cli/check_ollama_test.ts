@@ -7,9 +7,11 @@ import { closedPort } from "../helpers/ports.ts";
 /** An Ollama server's `/api/ps` and `/api/show` as its API documents them; nothing else. */
 function startOllama(loaded: Record<string, number>, maxima: Record<string, number>) {
   const asked: string[] = [];
+  const queries: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const path = new URL(req.url).pathname;
+    const { pathname: path, search } = new URL(req.url);
     asked.push(`${req.method} ${path}`);
+    queries.push(search);
     if (path === "/api/ps") {
       return psAnswer(loaded);
     }
@@ -26,6 +28,7 @@ function startOllama(loaded: Record<string, number>, maxima: Record<string, numb
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     asked,
+    queries,
     close: () => server.shutdown(),
   };
 }
@@ -75,6 +78,24 @@ routes:
     await t.step("only Ollama's read-only endpoints were asked", () => {
       assert.ok(ollama.asked.every((a) => a === "GET /api/ps" || a === "POST /api/show"));
     });
+  } finally {
+    await ollama.close();
+  }
+});
+
+Deno.test("ccp check asks an Ollama whose base_url holds a query at its paths, the query kept last", async () => {
+  const ollama = startOllama({ "qwen3-coder:latest": 131072 }, { "llama3.2": 131072 });
+  try {
+    const out = await check(`providers:
+  ollama: { preset: ollama, base_url: "${ollama.url}/v1/?k=gate-1234" }
+routes:
+  default: ollama/qwen3-coder
+  haiku: ollama/llama3.2
+`);
+    assert.deepEqual(ollama.asked, ["GET /api/ps", "POST /api/show"]);
+    assert.deepEqual(ollama.queries, ["?k=gate-1234", "?k=gate-1234"]);
+    assert.match(out, /^Ollama runs qwen3-coder with a context of 131072 tokens$/m);
+    assert.match(out, /Ollama has not loaded llama3\.2: .* \(the model takes up to 131072\)/);
   } finally {
     await ollama.close();
   }
@@ -147,9 +168,11 @@ Deno.test("ccp check without a config file names OLLAMA_BASE_URL, not a base_url
 
 Deno.test("ccp check names a local server it cannot reach without the credentials in its address", async () => {
   const port = closedPort();
+  // A key may sit in the query under a name like no credential's (`k`): the probes' lines show
+  // no query at all (the provider's own line shows the query with the named ones hidden).
   const out = await check(`providers:
-  ollama: { preset: ollama, base_url: "http://me:ol-pass-0123@127.0.0.1:${port}?key=ol-key-4567" }
-  vllm: { preset: vllm, base_url: "http://tok-vl-8901@127.0.0.1:${port}/v1?api-key=vl-key-2345" }
+  ollama: { preset: ollama, base_url: "http://me:ol-pass-0123@127.0.0.1:${port}?key=ol-key-4567&k=ol-k-6789" }
+  vllm: { preset: vllm, base_url: "http://tok-vl-8901@127.0.0.1:${port}/v1?api-key=vl-key-2345&k=vl-k-6789" }
 routes:
   default: ollama/qwen3-coder
   opus: vllm/a
@@ -157,13 +180,13 @@ routes:
   for (const secret of ["ol-pass-0123", "ol-key-4567", "tok-vl-8901", "vl-key-2345"]) {
     assert.ok(!out.includes(secret), `${secret} in:\n${out}`);
   }
+  const probes = out.split("\n").filter((l) => / \(provider "[a-z]+" at /.test(l));
+  assert.equal(probes.length, 2, out);
+  assert.ok(!probes.some((l) => l.includes("-k-6789")), probes.join("\n"));
+  assert.match(out, /Ollama \(provider "ollama" at http:\/\/me:\*\*\*@127\.0\.0\.1:\d+\) is not/);
   assert.match(
     out,
-    /Ollama \(provider "ollama" at http:\/\/me:\*\*\*@127\.0\.0\.1:\d+\/?\?key=\*\*\*\) is not/,
-  );
-  assert.match(
-    out,
-    /vLLM \(provider "vllm" at http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\?api-key=\*\*\*\) did not answer/,
+    /vLLM \(provider "vllm" at http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\) did not answer/,
   );
 });
 

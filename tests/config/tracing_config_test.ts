@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { configuredKeys, scrubSecrets } from "../../src/core/secrets.ts";
+import { tracingLines } from "../../src/cli/check_tracing.ts";
 import { configErrorOf } from "../helpers/config.ts";
 import { inTempDir } from "../cli/helpers.ts";
 
@@ -312,4 +313,15 @@ Deno.test("tracing: OTEL_BSP_* set the queue, the batch, the delay and the expor
   );
   assert.match(said, /OTEL_BSP_SCHEDULE_DELAY: .*"5s"; using 5000/);
   assert.match(said, /OTEL_BSP_EXPORT_TIMEOUT: .*"-1"; using 30000/);
+});
+
+Deno.test("tracing: an endpoint holding a query gets /v1/traces before it, and is shown without it", () => {
+  const block = load("tracing: { endpoint: 'http://collector:4318/otlp/?k=tok-0123' }\n");
+  assert.equal(block.tracing?.url, "http://collector:4318/otlp/v1/traces?k=tok-0123");
+  const env = load("", { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318?k=tok-0123" });
+  assert.equal(env.tracing?.url, "http://collector:4318/v1/traces?k=tok-0123");
+  // The line `ccp check` and the start-up log print names the collector, not its query.
+  const [line = ""] = tracingLines(env);
+  assert.match(line, /to http:\/\/collector:4318\/v1\/traces as service/);
+  assert.ok(!line.includes("tok-0123"), line);
 });

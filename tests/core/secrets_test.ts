@@ -9,10 +9,13 @@ import { encodedForms, MIN_PIECE } from "../../src/core/key_forms.ts";
 
 const KEY = "Qm4Tz8Wc2Rv6Yb0Nf3Hk7Ls1Pd5Jg9Xa";
 
-Deno.test("redactKey keeps only the last 4 characters, and nothing of keys under 12", () => {
+Deno.test("redactKey keeps only the last 4 characters, and nothing of keys under 16", () => {
   assert.equal(redactKey("nvapi-0123456789abcdefWXYZ"), "…WXYZ");
-  assert.equal(redactKey("123456789012"), "…9012");
-  // Of a 9 to 11 character key, the last 4 would be a third of it or more.
+  assert.equal(redactKey("1234567890123456"), "…3456");
+  // Of a 12 to 15 character key, an upstream's mask showing its first 8 plus these last 4 would
+  // leave 0 to 3 characters unseen.
+  assert.equal(redactKey("123456789012345"), "…");
+  assert.equal(redactKey("123456789012"), "…");
   assert.equal(redactKey("12345678901"), "…");
   assert.equal(redactKey("123456789"), "…");
   assert.equal(redactKey("short"), "…");

@@ -75,3 +75,12 @@ Deno.test("x-ccp-passed: a % in a name or reason is written %25, so each entry d
   const entries = value.split("), ").map((e, i, all) => i < all.length - 1 ? `${e})` : e);
   assert.deepEqual(entries.map(decodeURIComponent), passed);
 });
+
+Deno.test("x-ccp-route: a % in a route or alias name is written %25, so the value decodes back", () => {
+  for (const route of ["alias:ops-50%", "alias:opus-模%E6", "100%-local", "default"]) {
+    const value = headersFor({ route })["x-ccp-route"]!;
+    assert.match(value, /^[\x20-\x7e]+$/);
+    assert.equal(decodeURIComponent(value), route);
+  }
+  assert.equal(headersFor({ route: "alias:opus-模" })["x-ccp-route"], "alias:opus-%E6%A8%A1");
+});

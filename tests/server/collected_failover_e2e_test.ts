@@ -157,7 +157,7 @@ Deno.test("collected answer: a rate limit mid-way moves to the target's next key
     return new Response(encodeEvents(whole("m", "second key")), { headers: SSE });
   });
   const url = `http://127.0.0.1:${server.addr.port}`;
-  const ccp = ccpFor(url, "sk-p-test-0001, sk-p-test-0002");
+  const ccp = ccpFor(url, "sk-p-test-key-0001, sk-p-test-key-0002");
   try {
     const res = await postMessages(ccp.url, ask(false));
     const body = await res.json();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   anthropicUrl,
   geminiUrl,
+  localServerUrl,
   openAIChatUrl,
   openAIResponsesUrl,
 } from "../../src/upstream/http/endpoints.ts";
@@ -58,4 +59,17 @@ Deno.test("a query in base_url (a gateway's key or API version) stays after the 
     geminiUrl("https://gw.example.com?key=K", "gemini-2.5-flash", false),
     "https://gw.example.com/v1beta/models/gemini-2.5-flash:generateContent?key=K",
   );
+});
+
+Deno.test("a local server's own paths go before the query its base_url holds", () => {
+  assert.equal(
+    localServerUrl("http://127.0.0.1:11434/v1/?key=K1", "/api/ps"),
+    "http://127.0.0.1:11434/api/ps?key=K1",
+  );
+  assert.equal(localServerUrl("http://h:8080?k=a&b=c", "/props"), "http://h:8080/props?k=a&b=c");
+  assert.equal(
+    localServerUrl("http://h:8000/v1?k=K2", "/models", true),
+    "http://h:8000/v1/models?k=K2",
+  );
+  assert.equal(localServerUrl("http://h:1234/v1", "/api/v0/models"), "http://h:1234/api/v0/models");
 });

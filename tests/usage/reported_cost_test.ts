@@ -153,10 +153,20 @@ Deno.test("reported cost: the Anthropic endpoint's answer, whole or as its last 
   assert.equal(streamed.costUsd, 0.0071);
 });
 
-Deno.test("reported cost: a USD budget over OpenRouter is not warned about at start", () => {
+Deno.test("reported cost: a USD budget over OpenRouter's Chat Completions is not warned about at start", () => {
   const config = testConfig({
-    providers: [provider("or", { preset: "open_router" }), provider("tg", { preset: "together" })],
-    routes: { default: ["or/moonshotai/kimi-k2", "tg/moonshotai/Kimi-K2-Instruct"] },
+    providers: [
+      provider("or", { preset: "open_router" }),
+      provider("orc", { preset: "open_router", type: "openai" }),
+      provider("tg", { preset: "together" }),
+    ],
+    routes: {
+      default: [
+        "orc/moonshotai/kimi-k2",
+        "or/moonshotai/kimi-k2",
+        "tg/moonshotai/Kimi-K2-Instruct",
+      ],
+    },
   });
   const budget = (provider: string) => ({
     provider,
@@ -164,9 +174,10 @@ Deno.test("reported cost: a USD budget over OpenRouter is not warned about at st
     per: "day" as const,
     routeAwayAt: 1,
   });
-  const budgeted = { ...config, budgets: [budget("or"), budget("tg")] };
+  const budgeted = { ...config, budgets: [budget("orc"), budget("or"), budget("tg")] };
+  // Every Chat Completions answer says its cost; a streamed one of the Anthropic endpoint does not.
   assert.deepEqual(
     unpricedTargets(budgeted).map((u) => `${u.provider}/${u.model}`),
-    ["tg/moonshotai/Kimi-K2-Instruct"],
+    ["or/moonshotai/kimi-k2", "tg/moonshotai/Kimi-K2-Instruct"],
   );
 });

@@ -120,3 +120,39 @@ Deno.test("ccp check: a USD budget's spend and limit with thousands separators",
   });
   assert.match(lines[1]!, /^ {2}paid: \$0\.00 of \$1,234,567\.89 per day /);
 });
+
+Deno.test("unpriced: OpenRouter's Anthropic endpoint says no cost in a stream, so its unpriced models are named", async () => {
+  const c: Config = {
+    ...testConfig({
+      providers: [
+        provider("or", { preset: "open_router" }),
+        provider("orc", { preset: "open_router", type: "openai" }),
+      ],
+      routes: {
+        default: ["or/moonshotai/kimi-k2", "or/anthropic/claude-sonnet-4.5"],
+        opus: "orc/moonshotai/kimi-k2",
+      },
+    }),
+    budgets: [usd({ client: "ci" })],
+  };
+  const found = unpricedTargets(c);
+  // Chat Completions says every answer's cost; a model the table prices is priced when streamed.
+  assert.deepEqual(found.map((u) => `${u.provider}/${u.model}`), ["or/moonshotai/kimi-k2"]);
+  // The start-up warning is the ledger's.
+  const dir = await Deno.makeTempDir({ prefix: "ccp_unpriced_or_" });
+  const store = await openKvStore(`${dir}/usage.kv`, { retentionMs: 3600_000 });
+  const logs: string[] = [];
+  const log = createLogger({ level: "warn", write: (line) => logs.push(line), colour: false });
+  const ledger = new Ledger(store, () => c, log);
+  try {
+    await ledger.start();
+  } finally {
+    await ledger.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(logs.length, 1, logs.join("\n"));
+  const warning = logs[0]!;
+  assert.match(warning, /or\/moonshotai\/kimi-k2 has no price, and provider "or"'s Anthropic/);
+  assert.match(warning, /its streamed requests \(all of Claude Code's\) add nothing to it/);
+  assert.match(warning, /set type: openai on provider "or" \(each answer then says what it cost\)/);
+});

@@ -8,7 +8,7 @@
 
 import type { Config, TracingConfig } from "../../config/types.ts";
 import type { Logger } from "../../core/log.ts";
-import { redactUrlSecrets } from "../../core/secrets.ts";
+import { shownAddress } from "../../core/secrets.ts";
 import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
 import { requestCost } from "../../usage/prices.ts";
 import { type OtlpSpan, requestSpans } from "./spans.ts";
@@ -210,7 +210,7 @@ export class TraceExport implements RequestObserver {
   /** Logs a collector's trouble once per change (not per batch), and its recovery once. */
   #report(tracing: TracingConfig, problem: string | undefined): void {
     if (problem === this.#problem) return;
-    const where = redactUrlSecrets(tracing.url);
+    const where = shownAddress(tracing.url);
     if (problem !== undefined) {
       this.#log.warn(
         `Traces not delivered to the OTLP collector at ${where}: ${problem}; the spans are ` +

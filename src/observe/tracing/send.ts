@@ -5,7 +5,12 @@
  */
 
 import type { TracingConfig } from "../../config/types.ts";
-import { headerCredentials, redactUrlCredentials, withoutKeys } from "../../core/secrets.ts";
+import {
+  headerCredentials,
+  redactUrlCredentials,
+  shownAddress,
+  withoutKeys,
+} from "../../core/secrets.ts";
 import { VERSION } from "../../version.ts";
 import type { KeyValue, OtlpSpan } from "./spans.ts";
 
@@ -102,7 +107,9 @@ export async function sendBatch(
         ? `no answer within ${Math.round(tryMs)} ms`
         : options.stop.aborted
         ? "ccp stopped before the collector answered"
-        : `cannot reach it (${withoutKeys(redactUrlCredentials(describe(error)), secrets)})`;
+        : `cannot reach it (${
+          withoutKeys(redactUrlCredentials(unnamed(error, tracing)), secrets)
+        })`;
     }
     if (tryNo === options.tries) break;
     const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (tryNo - 1));
@@ -206,8 +213,10 @@ async function readCapped(response: Response): Promise<string> {
   return new TextDecoder().decode(bytes.subarray(0, MAX_ANSWER_BYTES));
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A network error's words; the URL they may name goes without its query (a key may sit there). */
+function unnamed(error: unknown, tracing: TracingConfig): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replaceAll(tracing.url, shownAddress(tracing.url));
 }
 
 /** Waits `ms`, or less when `stop` aborts. */

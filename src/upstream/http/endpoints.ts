@@ -41,3 +41,14 @@ export function geminiUrl(baseUrl: string, model: string, stream: boolean): stri
   // Half of a UTF-16 pair alone has no UTF-8 form to percent-encode: it goes as U+FFFD.
   return withQuery(`${root}/models/${encodeURIComponent(id.toWellFormed())}:${action}`, query);
 }
+
+/**
+ * `path` under a local server's root (`base_url` without a final `/v1`), or with `underBase` after
+ * `base_url`'s own path, built as a URL so the query `base_url` may hold stays at the end.
+ */
+export function localServerUrl(baseUrl: string, path: string, underBase = false): string {
+  const url = new URL(baseUrl);
+  const own = url.pathname.replace(/\/+$/, "");
+  url.pathname = `${underBase ? own : own.replace(/\/v1$/, "")}${path}`;
+  return url.href;
+}

@@ -9,6 +9,7 @@
 
 import type { Config } from "../../config/types.ts";
 import { isRecord } from "../../core/json.ts";
+import { shownAddress } from "../../core/secrets.ts";
 import type { FetchLike } from "../http/clients.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
 
@@ -40,9 +41,13 @@ export function ollamaModels(config: Config): Map<string, Set<string>> {
   return out;
 }
 
-/** The server root of an Ollama base URL (the preset's has no `/v1`; a `type: openai` one has). */
+/**
+ * The server root of an Ollama base URL (the preset's has no `/v1`; a `type: openai` one has),
+ * without the query it may hold: what tells servers apart and what is shown, never asked
+ * (`localServerUrl` builds the URLs asked).
+ */
 export function rootOf(baseUrl: string): string {
-  return baseUrl.replace(/\/+$/, "").replace(/\/v1$/, "");
+  return baseUrl.replace(/[?#].*$/s, "").replace(/\/+$/, "").replace(/\/v1$/, "");
 }
 
 /**
@@ -67,7 +72,7 @@ export async function ask(
   return await readJsonCapped(
     response,
     MAX_ANSWER_BYTES,
-    `Ollama at ${url}`,
+    `Ollama at ${shownAddress(url)}`,
     "a model's details are a few KiB, so this is none: ccp does not check this context",
   );
 }

@@ -16,6 +16,7 @@ import type { RequestObserver, RequestRecord } from "../../pipeline/record.ts";
 import type { ServerWindows } from "../../resilience/server_windows.ts";
 import type { ProviderConfig } from "../../config/types.ts";
 import { fetchFor, type FetchLike } from "../http/clients.ts";
+import { localServerUrl } from "../http/endpoints.ts";
 import type { ShortContext } from "../../observe/context_notes.ts";
 import {
   ask,
@@ -270,7 +271,8 @@ export class OllamaContextWatch implements RequestObserver {
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(LOAD_WAIT_MS)]);
     try {
       // Sent as the questions are: directly, and a redirect is no answer.
-      const response = await this.#fetchOf(provider)(`${rootOf(provider.baseUrl)}/api/generate`, {
+      const url = localServerUrl(provider.baseUrl, "/api/generate");
+      const response = await this.#fetchOf(provider)(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ model }),
@@ -342,14 +344,14 @@ export class OllamaContextWatch implements RequestObserver {
   }
 
   async #loaded(provider: ProviderConfig): Promise<Map<string, number> | undefined> {
-    const ps = await ask(this.#fetchOf(provider), `${rootOf(provider.baseUrl)}/api/ps`, {
+    const ps = await ask(this.#fetchOf(provider), localServerUrl(provider.baseUrl, "/api/ps"), {
       signal: this.#stopped.signal,
     }).catch(() => undefined);
     return ps === undefined ? undefined : loadedContexts(ps);
   }
 
   async #modelfile(provider: ProviderConfig, model: string): Promise<number | undefined> {
-    const show = await ask(this.#fetchOf(provider), `${rootOf(provider.baseUrl)}/api/show`, {
+    const show = await ask(this.#fetchOf(provider), localServerUrl(provider.baseUrl, "/api/show"), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model }),
