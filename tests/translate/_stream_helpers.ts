@@ -141,6 +141,19 @@ export function assertWellFormed(frames: Frame[], { toolJson = true } = {}): voi
   assertAnthropicGrammar(frames, { toolJson, ccp: true });
 }
 
+/**
+ * Upstream chunks through the streaming translation, its output checked against Anthropic's
+ * grammar, then accumulated by the official SDK.
+ */
+export async function wellFormedMessage(
+  chunks: Uint8Array[],
+  options: Partial<TranslateOptions> = {},
+): Promise<Message> {
+  const out = await translateChunks(chunks, options);
+  assertWellFormed(parseFrames(out));
+  return await sdkMessage(out);
+}
+
 /** Accumulates ccp's SSE output with the official SDK; rejects on an `error` event. */
 export async function sdkMessage(sse: string): Promise<Message> {
   const response = new Response(sse, { headers: { "content-type": "text/event-stream" } });

@@ -10,23 +10,20 @@ import { type Message } from "../../helpers/anthropic_sdk.ts";
 import { openAIResponseToAnthropic } from "../../../src/translate/openai_chat/response.ts";
 import { BareJsonCalls } from "../../../src/translate/openai_chat/bare_json_calls.ts";
 import {
-  assertWellFormed,
   BASE_OPTIONS,
   contentStream,
   cuts,
-  parseFrames,
   sdkMessage,
   toolUse,
   translateChunks,
+  wellFormedMessage,
 } from "../_stream_helpers.ts";
 import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
 
 const ON = localWith(TEXT_TOOLS);
 
-async function streamed(pieces: readonly string[]): Promise<Message> {
-  const out = await translateChunks([contentStream(pieces)], ON);
-  assertWellFormed(parseFrames(out));
-  return await sdkMessage(out);
+function streamed(pieces: readonly string[]): Promise<Message> {
+  return wellFormedMessage([contentStream(pieces)], ON);
 }
 
 function whole(content: string): Message {

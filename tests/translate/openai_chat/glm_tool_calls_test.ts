@@ -14,14 +14,13 @@ import {
   parseTextToolCall,
 } from "../../../src/translate/openai_chat/text_tool_parse.ts";
 import {
-  assertWellFormed,
   BASE_OPTIONS,
   contentStream,
   cuts,
-  parseFrames,
   sdkMessage,
   toolUse,
   translateChunks,
+  wellFormedMessage,
 } from "../_stream_helpers.ts";
 import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
 import { LIST_AGENTS_TOOL } from "../_tools.ts";
@@ -35,9 +34,7 @@ const ON = localWith(TOOLS);
 
 async function streamed(pieces: readonly string[]): Promise<Message> {
   const bytes = contentStream(pieces, { usage: { prompt_tokens: 9, completion_tokens: 5 } });
-  const out = await translateChunks([bytes], ON);
-  assertWellFormed(parseFrames(out));
-  return await sdkMessage(out);
+  return await wellFormedMessage([bytes], ON);
 }
 
 // GLM-4.5's template: each pair on lines of its own.

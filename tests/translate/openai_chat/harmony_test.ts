@@ -6,15 +6,7 @@
 
 import assert from "node:assert/strict";
 import { type Message } from "../../helpers/anthropic_sdk.ts";
-import {
-  assertWellFormed,
-  contentStream,
-  cuts,
-  parseFrames,
-  sdkMessage,
-  toolUse,
-  translateChunks,
-} from "../_stream_helpers.ts";
+import { contentStream, cuts, toolUse, wellFormedMessage } from "../_stream_helpers.ts";
 import { localWith, TEXT_TOOLS } from "./_text_tools.ts";
 
 const ON = localWith(TEXT_TOOLS);
@@ -25,9 +17,7 @@ async function streamed(pieces: readonly string[], chunkBytes?: number): Promise
   for (let at = 0; chunkBytes !== undefined && at < bytes.length; at += chunkBytes) {
     chunks.push(bytes.slice(at, at + chunkBytes));
   }
-  const out = await translateChunks(chunks, ON);
-  assertWellFormed(parseFrames(out));
-  return await sdkMessage(out);
+  return await wellFormedMessage(chunks, ON);
 }
 
 /** The blocks of `m` as [type, its text or call] pairs. */

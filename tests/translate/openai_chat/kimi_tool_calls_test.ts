@@ -21,6 +21,7 @@ import {
   sdkMessage,
   toolUse,
   translateChunks,
+  wellFormedMessage,
 } from "../_stream_helpers.ts";
 import { BASH_TOOL, READ_TOOL } from "../_tools.ts";
 
@@ -59,10 +60,8 @@ function sse(pieces: readonly string[], finish = "stop"): Uint8Array {
 }
 
 /** Streams the pieces through ccp's translation; checks the events and returns the message. */
-async function streamed(pieces: readonly string[]): Promise<Message> {
-  const out = await translateChunks([sse(pieces)], ON);
-  assertWellFormed(parseFrames(out));
-  return await sdkMessage(out);
+function streamed(pieces: readonly string[]): Promise<Message> {
+  return wellFormedMessage([sse(pieces)], ON);
 }
 
 Deno.test("Kimi K2 tool tokens in content become tool_use blocks", async (t) => {
