@@ -52,7 +52,7 @@ export class ForeignSignatures {
    * Notes the signatures of every thinking block in a request's history: used when Anthropic
    * refused one of them, since its error names only the first and the rest cannot be checked.
    */
-  noteHistory(body: Record<string, unknown>): void {
+  noteHistory(body: { readonly messages?: unknown }): void {
     if (!Array.isArray(body.messages)) return;
     for (const message of body.messages) {
       if (isRecord(message) && message.role === "assistant") this.noteMessage(message);
@@ -112,7 +112,7 @@ export class RefusedSignatures {
   }
 
   /** Notes every thinking block of the history `provider` refused. */
-  noteHistory(provider: string, body: Record<string, unknown>): void {
+  noteHistory(provider: string, body: { readonly messages?: unknown }): void {
     let seen = this.#byProvider.get(provider);
     if (!seen) this.#byProvider.set(provider, seen = new ForeignSignatures(this.#max));
     seen.noteHistory(body);

@@ -26,7 +26,7 @@ export function refusesEncryptedReasoning(
 
 /** Notes the reasoning (thinking blocks) of `request`'s history as refused by `provider`. */
 export function noteRefusedReasoning(provider: string, request: MessagesRequest): void {
-  REFUSED_SIGNATURES.noteHistory(provider, request as unknown as Record<string, unknown>);
+  REFUSED_SIGNATURES.noteHistory(provider, request);
 }
 
 /**
