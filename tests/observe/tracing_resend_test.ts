@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { tracingConfig } from "../helpers/tracing.ts";
 import type { Config, ProviderConfig } from "../../src/config/types.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { TraceExport } from "../../src/observe/tracing/exporter.ts";
@@ -138,18 +139,7 @@ for (const c of CASES) {
         ],
         routes: { default: `${id}/claude-opus-4-5` },
       }),
-      tracing: {
-        url: `${collector.url}/v1/traces`,
-        headers: {},
-        serviceName: "ccp",
-        resource: {},
-        sampleRatio: 1,
-        parentBased: true,
-        timeoutMs: 2_000,
-        compression: "none",
-        batch: {},
-        from: "config",
-      },
+      tracing: tracingConfig(collector.url),
     };
     const traces = new TraceExport({
       config: () => config,

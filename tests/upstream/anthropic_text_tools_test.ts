@@ -340,6 +340,20 @@ Deno.test("anthropic text tools: a model whose template opens <think> in the pro
   assert.equal(content[0]!.type, "text");
 });
 
+/** A client asking for JSON gets the local server's `answer` text as the `want` tool calls. */
+async function assertJsonAnswer(answer: string, want: Json[]): Promise<void> {
+  const local = startLocal(answer);
+  const ccp = startCcp(localConfig(local.url, true));
+  try {
+    const json = await (await postMessages(ccp.url, REQUEST)).json() as Json & { content: Json[] };
+    assert.deepEqual(shapes(json.content), want);
+    assert.equal(json.stop_reason, "tool_use");
+  } finally {
+    await ccp.close();
+    await local.close();
+  }
+}
+
 Deno.test("anthropic text tools: a bare JSON call as the whole answer, streamed and not", async () => {
   const bare = '```json\n{"name": "Read", "arguments": {"file_path": "/a"}}\n```';
   const want = [{ type: "tool_use", name: "Read", input: { file_path: "/a" } }];
@@ -355,16 +369,7 @@ Deno.test("anthropic text tools: a bare JSON call as the whole answer, streamed 
   const { events, stopReason } = await relayed(chunked(ollamaSse([...prose]), 5));
   assert.deepEqual(accumulated(events).content, [{ type: "text", text: prose }]);
   assert.equal(stopReason, "end_turn");
-  const local = startLocal(bare);
-  const ccp = startCcp(localConfig(local.url, true));
-  try {
-    const json = await (await postMessages(ccp.url, REQUEST)).json() as Json & { content: Json[] };
-    assert.deepEqual(shapes(json.content), want);
-    assert.equal(json.stop_reason, "tool_use");
-  } finally {
-    await ccp.close();
-    await local.close();
-  }
+  await assertJsonAnswer(bare, want);
 });
 
 Deno.test("anthropic text tools: bare JSON calls as a JSON array, the stream cut at every byte", async () => {
@@ -387,16 +392,7 @@ Deno.test("anthropic text tools: bare JSON calls as a JSON array, the stream cut
   const { events, stopReason } = await relayed(chunked(ollamaSse([...other]), 5));
   assert.deepEqual(accumulated(events).content, [{ type: "text", text: other }]);
   assert.equal(stopReason, "end_turn");
-  const local = startLocal(array);
-  const ccp = startCcp(localConfig(local.url, true));
-  try {
-    const json = await (await postMessages(ccp.url, REQUEST)).json() as Json & { content: Json[] };
-    assert.deepEqual(shapes(json.content), want);
-    assert.equal(json.stop_reason, "tool_use");
-  } finally {
-    await ccp.close();
-    await local.close();
-  }
+  await assertJsonAnswer(array, want);
 });
 
 Deno.test("anthropic text tools: each event's JSON is parsed once, by the relay's checks", async () => {
