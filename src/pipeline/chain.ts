@@ -70,13 +70,16 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
     return {
       cuts: (t) => this.cutting.has(t),
       learn: (t, limit) => {
-        if (!this.undeclared.has(t)) return false;
+        if (!this.undeclared.has(t)) return;
         windows.learn(t.provider, t.model, limit);
-        const variant = this.get(t);
-        if (variant?.contextWindow === limit) return false;
         // The request's later attempts at `t` fit max_tokens into it too.
-        this.set(t, { ...variant, contextWindow: limit });
-        return true;
+        const variant = this.get(t);
+        if (variant?.contextWindow !== limit) this.set(t, { ...variant, contextWindow: limit });
+      },
+      refit: (t, max) => {
+        const variant = this.get(t);
+        const own = settingsFor(t.provider, t.model, variant).maxOutputTokens;
+        this.set(t, { ...variant, maxOutputTokens: Math.min(max, own ?? max) });
       },
     };
   }
