@@ -302,11 +302,12 @@ Deno.test("vLLM counting fewer tokens than ccp: each refusal is sent again fitte
   }
 });
 
-Deno.test("vLLM with a declared window learns nothing from a refusal", async () => {
+Deno.test("vLLM with a declared window learns nothing from a refusal, and sends it again fitted", async () => {
   const env = setup("vllm", { refuseOver: 32_768, declared: 1_000_000 });
   try {
-    assert.equal((await env.send(20_000, 128_000)).res.status, 400);
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.equal(learned(env), undefined);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_001 - 64]);
   } finally {
     await env.close();
   }
