@@ -1,6 +1,7 @@
 /** `ccp code`: runs Claude Code against this proxy, starting the proxy in-process if needed. */
 
 import { FailureNote } from "./code_failures.ts";
+import { codeCommand, ResumeNote } from "./code_resume.ts";
 import { claudeDraws, ReloadLines } from "./code_reloads.ts";
 import { codeToken } from "./code_token.ts";
 import { askRunning, elsewhereNote } from "./code_elsewhere.ts";
@@ -105,7 +106,7 @@ export async function runCode(
   }
   const proxy = await startOrJoin(ctx, flags, config, claudeArgs);
   if (typeof proxy === "number") return proxy;
-  const { server, url, logFile, failures, reloads, warnings } = proxy;
+  const { server, url, logFile, failures, reloads, warnings, resume } = proxy;
   const own = codeToken(config.server);
   const token = own ?? "ccp";
   if (!server && !await joinable(ctx, config, url, own)) return 1;
@@ -151,6 +152,9 @@ export async function runCode(
     return await runClaude(ctx, claude, args, env, ctx.cwd);
   } finally {
     await server?.stop();
+    // Under the `claude --resume <id>` an interactive claude prints as it exits.
+    const resumeLine = resume?.note(codeCommand(ccpCommand(ctx), flags));
+    if (resumeLine !== undefined) ctx.io.err(resumeLine);
     reloads.flush(logFile);
     warnings.flush(logFile);
     const note = failures.note(logFile);
@@ -168,6 +172,8 @@ interface CodeProxy {
   readonly reloads: ReloadLines;
   /** The in-process proxy's warnings about the served models (too little context). */
   readonly warnings: ReloadLines;
+  /** The session an interactive claude ran through the in-process proxy, to resume it. */
+  readonly resume: ResumeNote | undefined;
 }
 
 /**
@@ -203,13 +209,17 @@ async function startOrJoin(
   const reloads = new ReloadLines((line) => ctx.io.err(line), draws);
   const warnings = new ReloadLines((line) => ctx.io.err(line), draws);
   // Named once it is known to take this ccp's token (joinable), not before a refusal.
-  if (found !== "none") return { server: undefined, url, logFile, failures, reloads, warnings };
+  if (found !== "none") {
+    return { server: undefined, url, logFile, failures, reloads, warnings, resume: undefined };
+  }
+  // With -p claude prints no `claude --resume` to translate.
+  const resume = draws ? new ResumeNote() : undefined;
   const server = await startServer({
     ctx,
     flags,
     quiet: logFile === undefined,
     graceMs: 2_000,
-    observers: [failures],
+    observers: resume ? [failures, resume] : [failures],
     // Its log is in a file or quiet: a saved config's reload (or why it failed) is said here,
     // once claude exits when its screen would swallow the line.
     onSaveReload: (line) => reloads.tell(line),
@@ -237,7 +247,7 @@ async function startOrJoin(
   if (config.source.kind === "default") {
     ctx.io.err(`ccp: ${defaultModeNotice(config, ccpCommand(ctx))}`);
   }
-  return { server, url: server.url, logFile, failures, reloads, warnings };
+  return { server, url: server.url, logFile, failures, reloads, warnings, resume };
 }
 
 /**

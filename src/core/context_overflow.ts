@@ -260,3 +260,16 @@ export function fitOutputToWindow(max: number, window: number, inputTokens: numb
   const room = window - inputTokens - 64;
   return room < MIN_FITTED_OUTPUT ? max : Math.min(max, room);
 }
+
+/**
+ * The `max_tokens` to send again after a server refused prompt + `output` over its window
+ * `limit`, stating its own count of the prompt (`prompt`): the room its count leaves, when that is
+ * at least {@link MIN_FITTED_OUTPUT} and less than was asked; else undefined (nothing to send
+ * again). The server's count is its own tokenizer's, where ccp's is an estimate (in Claude tokens,
+ * often a third over an open model's): a window that ccp's count fills may still leave the
+ * server thousands of tokens of room.
+ */
+export function refittedOutput(prompt: number, output: number, limit: number): number | undefined {
+  const room = limit - prompt - 64;
+  return room >= MIN_FITTED_OUTPUT && room < output ? room : undefined;
+}

@@ -15,6 +15,8 @@ import { RAISE_THE_CONTEXT } from "../upstream/ollama/context.ts";
  * a local server whose config declares no window, what ccp learned of that server's.
  */
 export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
+  /** Targets on a local server: a refusal of `max_tokens` is sent again fitted (see refit). */
+  readonly locals = new Set<DispatchTarget>();
   /** Local targets without a declared window; their server's refusals teach it. */
   readonly undeclared = new Set<DispatchTarget>();
   /** Those whose window (learned or declared) their server cuts a longer prompt to (Ollama). */
@@ -31,6 +33,7 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   /** Notes what the server of local `target` is known to run it with (no declared window). */
   learnt(target: DispatchTarget, variant: ModelSettings | undefined): void {
     const { provider, model } = target;
+    this.locals.add(target);
     if (settingsFor(provider, model, variant).contextWindow !== undefined) {
       // Ollama cuts a prompt over a declared window too (one given as README advises, the very
       // context it runs): such a prompt is not sent either.
@@ -66,17 +69,20 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   /** What the chain's windows tell this store, when any target is a local one. */
   local(): LocalWindows | undefined {
     const windows = this.#windows;
-    if (!windows || (this.undeclared.size === 0 && this.cutting.size === 0)) return undefined;
+    if (!windows || this.locals.size === 0) return undefined;
     return {
       cuts: (t) => this.cutting.has(t),
       learn: (t, limit) => {
-        if (!this.undeclared.has(t)) return false;
+        if (!this.undeclared.has(t)) return;
         windows.learn(t.provider, t.model, limit);
-        const variant = this.get(t);
-        if (variant?.contextWindow === limit) return false;
         // The request's later attempts at `t` fit max_tokens into it too.
-        this.set(t, { ...variant, contextWindow: limit });
-        return true;
+        const variant = this.get(t);
+        if (variant?.contextWindow !== limit) this.set(t, { ...variant, contextWindow: limit });
+      },
+      refit: (t, max) => {
+        const variant = this.get(t);
+        const own = settingsFor(t.provider, t.model, variant).maxOutputTokens;
+        this.set(t, { ...variant, maxOutputTokens: Math.min(max, own ?? max) });
       },
     };
   }

@@ -6,7 +6,7 @@
  * not reach Claude Code as `prompt is too long` (it would compact) while the large one is left.
  */
 
-import { statedLimit, statedWindow } from "../core/context_overflow.ts";
+import { refittedOutput, statedLimit, statedWindow } from "../core/context_overflow.ts";
 import { isContextOverflow } from "./classify.ts";
 import type { DispatchTarget, TargetOutcome } from "./outcome.ts";
 import type { Failure } from "./classify.ts";
@@ -24,8 +24,11 @@ import type { Failure } from "./classify.ts";
  */
 export const SURELY_OVER = 2.1;
 
-/** Anthropic's refusal of a prompt that fits with a `max_tokens` that does not. */
-const OUTPUT_OVER = /^input length and `max_tokens` exceed context limit/;
+/**
+ * Anthropic's refusal of a prompt that fits with a `max_tokens` that does not: the server's count
+ * of the prompt, the `max_tokens` it was sent, and its window.
+ */
+const OUTPUT_OVER = /^input length and `max_tokens` exceed context limit: (\d+) \+ (\d+) > (\d+)/;
 
 /** The declared window of each target of the chain (undefined: not declared). */
 export type WindowOf = (target: DispatchTarget) => number | undefined;
@@ -37,11 +40,10 @@ export type WindowOf = (target: DispatchTarget) => number | undefined;
 export interface LocalWindows {
   /** The target's window is one its server cuts a longer prompt to, without an error. */
   readonly cuts: (target: DispatchTarget) => boolean;
-  /**
-   * Keeps the limit `target`'s server stated in a refusal (its config declares none); true when
-   * it is not the window the refused request was fitted into, so a re-send is fitted anew.
-   */
-  readonly learn: (target: DispatchTarget, limit: number) => boolean;
+  /** Keeps the limit `target`'s server stated in a refusal (its config declares none). */
+  readonly learn: (target: DispatchTarget, limit: number) => void;
+  /** The request's later attempts at `target` ask for at most `max` output tokens. */
+  readonly refit: (target: DispatchTarget, max: number) => void;
 }
 
 /** A prompt that no target may be sent: each one cuts it to a window it surely cannot fit. */
@@ -125,15 +127,23 @@ export class ChainWindows {
   /**
    * Notes a failed attempt: the limit a local server states in its refusal (of a prompt too long,
    * or of `max_tokens` too large for its window) is learned. True when the refusal was of
-   * `max_tokens` alone and taught a new window: the target is to be sent the same request once
-   * more, `max_tokens` fitted into that window, rather than Claude Code seeing the refusal.
+   * `max_tokens` alone and the room the server's own count of the prompt leaves holds a useful
+   * answer: the target is to be sent the same request once more, `max_tokens` fitted into that
+   * room, rather than Claude Code seeing the refusal. That is so for a window learned before
+   * too, when ccp's count (an estimate, often over the server's) left too little room to fit
+   * `max_tokens` before sending.
    */
   refused(target: DispatchTarget, failure: Failure): boolean {
     if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return false;
     const message = failure.error.message;
     const limit = statedLimit(message);
-    if (limit === undefined || !this.#local.learn(target, limit)) return false;
-    if (!OUTPUT_OVER.test(message) || this.#refitted.has(target)) return false;
+    if (limit === undefined) return false;
+    this.#local.learn(target, limit);
+    const over = OUTPUT_OVER.exec(message);
+    if (!over || this.#refitted.has(target)) return false;
+    const max = refittedOutput(Number(over[1]), Number(over[2]), limit);
+    if (max === undefined) return false;
+    this.#local.refit(target, max);
     this.#refitted.add(target);
     return true;
   }

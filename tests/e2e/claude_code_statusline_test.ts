@@ -1,8 +1,8 @@
 /**
  * `ccp code` with the real, interactive Claude Code CLI in tmux: the proxy starts in-process and
  * logs to a file (not to Claude Code's screen), and Claude Code's status line — `ccp statusline`,
- * wired in by `ccp code` — shows the provider/model that served the request. Skipped without
- * `claude` or `tmux`.
+ * wired in by `ccp code` — shows the provider/model that served the request; as claude exits, ccp
+ * names the command that resumes the session through it. Skipped without `claude` or `tmux`.
  */
 
 import assert from "node:assert/strict";
@@ -15,12 +15,25 @@ import {
   endSession,
   startSession,
   tempDir,
+  tmux,
   tmuxAndClaude,
   typeLine,
   waitForScreen,
 } from "../helpers/tmux.ts";
 
 const ready = await tmuxAndClaude();
+
+/** The pane with its wrapped lines joined, once it matches `pattern`; throws after `ms`. */
+async function joinedScreen(session: string, pattern: RegExp, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = new TextDecoder().decode((await tmux("capture-pane", "-p", "-J", "-t", session)).stdout);
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the screen never matched ${pattern}:\n${text}`);
+}
 
 Deno.test({
   name: "ccp code: Claude Code's status line shows the provider/model that served the session",
@@ -64,6 +77,8 @@ routes:
         "0",
       ];
       await startSession(session, work, env, command);
+      // The pane stays once ccp code exits, with what it printed last.
+      await tmux("set-option", "-t", session, "remain-on-exit", "on");
       await waitForScreen(session, /❯/, 30_000);
       await typeLine(session, "say hi");
       const shown = await waitForScreen(session, /ccp ▸ up\/served-model/, 30_000);
@@ -72,6 +87,20 @@ routes:
       const log = await Deno.readTextFile(`${dir}/xdg-data/ccp/ccp.log`);
       assert.match(log, /listening on/);
       assert.match(log, /→ up\/served-model 200/);
+      // Claude Code prints `claude --resume <id>` as it exits, which would leave ccp out: ccp
+      // says the command that resumes that same session through it.
+      await typeLine(session, "/exit");
+      const said = /ccp: resume this session through ccp with: .*\n/;
+      const joined = await joinedScreen(session, said, 15_000);
+      const id = /claude --resume ([0-9a-f-]{36})/.exec(joined)?.[1];
+      assert.ok(id, joined);
+      assert.match(
+        joined,
+        new RegExp(
+          `ccp: resume this session through ccp with: .* code --config ${dir}/c\\.yaml ` +
+            `--port 0 --resume ${id}\n`,
+        ),
+      );
     } finally {
       await endSession(session);
       await mock.close();

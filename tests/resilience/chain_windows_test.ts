@@ -81,7 +81,7 @@ Deno.test("chain windows: a refusal as too long passes the windows no larger, by
 Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent one surely over its window", () => {
   const { targets, windowOf } = chain({ refuses: 4_096, cuts: 8_192, hosted: undefined });
   const [refuses, cuts, hosted] = targets as [DispatchTarget, DispatchTarget, DispatchTarget];
-  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => false };
+  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => {}, refit: () => {} };
   const ids = (plan: ChainWindows) =>
     targets.filter((t) => plan.pass(t) !== undefined).map((t) => t.provider.id);
   // A failover after the one that may hold it is passed too: it would cut, not refuse.
@@ -104,21 +104,15 @@ Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent o
 Deno.test("chain windows: a local server's stated limit is learned, a max_tokens refusal's too", () => {
   const { targets, windowOf } = chain({ vllm: undefined });
   const learned: number[] = [];
+  const refits: number[] = [];
   const plan = new ChainWindows(targets, windowOf, undefined, {
     cuts: () => false,
-    learn: (_t, limit) => {
-      learned.push(limit);
-      return true;
-    },
+    learn: (_t, limit) => void learned.push(limit),
+    refit: (_t, max) => void refits.push(max),
   });
-  const failure = (message: string, status = 400) => ({
-    status,
-    error: Object.assign(new Error(message), { status }),
-  });
-  const output = failure(
-    "input length and `max_tokens` exceed context limit: 20001 + 128000 > 32768, decrease input length or `max_tokens` and try again",
-  );
-  // The max_tokens refusal is sent again fitted, once; a prompt over the window is not.
+  const output = outputOver(20_001, 128_000, 32_768);
+  // The max_tokens refusal is sent again fitted beside the server's count, once; a prompt over
+  // the window is not.
   assert.equal(plan.refused(targets[0]!, output), true);
   assert.equal(plan.refused(targets[0]!, output), false);
   assert.equal(
@@ -128,4 +122,37 @@ Deno.test("chain windows: a local server's stated limit is learned, a max_tokens
   plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 1 maximum", 500));
   plan.refused(targets[0]!, failure("some other 400"));
   assert.deepEqual(learned, [32_768, 32_768, 32_768]);
+  assert.deepEqual(refits, [32_768 - 20_001 - 64]);
 });
+
+Deno.test("chain windows: a max_tokens refusal is sent again by the server's own count of the prompt, when it leaves room", () => {
+  const { targets, windowOf } = chain({ vllm: undefined });
+  const refits: number[] = [];
+  const local = {
+    cuts: () => false,
+    learn: () => {},
+    refit: (_t: unknown, max: number) => void refits.push(max),
+  };
+  const refused = (message: ReturnType<typeof failure>) =>
+    new ChainWindows(targets, windowOf, undefined, local).refused(targets[0]!, message);
+  // vLLM at --max-model-len 16384 counts 12024 tokens where ccp's estimate fills the window: the
+  // room its count leaves is what the request is sent again with (a window learned before too).
+  assert.equal(refused(outputOver(12_024, 128_000, 16_384)), true);
+  assert.deepEqual(refits, [16_384 - 12_024 - 64]);
+  // Too little room for a useful answer, or no less than was asked: Claude Code gets the
+  // refusal (it compacts or asks for fewer tokens itself).
+  assert.equal(refused(outputOver(15_500, 32_000, 16_384)), false);
+  assert.equal(refused(outputOver(1_000, 4_000, 16_384)), false);
+  assert.deepEqual(refits, [16_384 - 12_024 - 64]);
+});
+
+function failure(message: string, status = 400) {
+  return { status, error: Object.assign(new Error(message), { status }) };
+}
+
+/** ccp's words for a local server's refusal of `prompt` + `output` over its `limit`. */
+function outputOver(prompt: number, output: number, limit: number) {
+  return failure(
+    `input length and \`max_tokens\` exceed context limit: ${prompt} + ${output} > ${limit}, decrease input length or \`max_tokens\` and try again`,
+  );
+}

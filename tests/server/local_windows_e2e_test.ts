@@ -239,9 +239,11 @@ for (const stream of [false, true]) {
         const { res } = await env.send(prompt, 128_000, stream);
         assert.equal(res.status, 200);
       }
+      // The re-send fits beside vLLM's own count of the prompt (it says "at least 20001"), the
+      // later requests beside ccp's.
       assert.deepEqual(env.sent, [
         128_000,
-        32_768 - 20_000 - 64,
+        32_768 - 20_001 - 64,
         32_768 - 20_000 - 64,
         32_768 - 25_000 - 64,
       ]);
@@ -274,17 +276,38 @@ Deno.test("vLLM: a fitted re-send refused again reaches the client, with no thir
     const { res, body } = await env.send(20_000, 128_000);
     assert.equal(res.status, 400);
     assert.match(body.error.message, /^input length and `max_tokens` exceed context limit/);
-    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64]);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_001 - 64]);
   } finally {
     await env.close();
   }
 });
 
-Deno.test("vLLM with a declared window learns nothing from a refusal", async () => {
+Deno.test("vLLM counting fewer tokens than ccp: each refusal is sent again fitted beside the server's count", async () => {
+  // vLLM at --max-model-len 16384 counts 12000 tokens of a prompt ccp's estimate makes 16000 of
+  // (Claude tokens, a third over an open model's): ccp's count leaves no room to fit max_tokens
+  // into the window it knows, vLLM's leaves 4300.
+  const env = setup("vllm", { refuseOver: 16_384 });
+  try {
+    env.server.extra = () => -4_000;
+    for (let turn = 0; turn < 2; turn++) {
+      const { res } = await env.send(16_000, 128_000, turn === 1);
+      assert.equal(res.status, 200, `turn ${turn}: Claude Code never sees the refusal`);
+    }
+    assert.equal(learned(env), 16_384);
+    // The window learned at the first refusal does not help the second request (ccp's count
+    // fills it): that one is refused too, and sent again beside vLLM's count.
+    assert.deepEqual(env.sent, [128_000, 16_384 - 12_001 - 64, 128_000, 16_384 - 12_001 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM with a declared window learns nothing from a refusal, and sends it again fitted", async () => {
   const env = setup("vllm", { refuseOver: 32_768, declared: 1_000_000 });
   try {
-    assert.equal((await env.send(20_000, 128_000)).res.status, 400);
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.equal(learned(env), undefined);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_001 - 64]);
   } finally {
     await env.close();
   }
@@ -323,9 +346,9 @@ Deno.test("vLLM restarted with a smaller window: its refusal replaces the larger
     assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.deepEqual(env.sent, [
       128_000,
+      32_768 - 20_001 - 64,
       32_768 - 20_000 - 64,
-      32_768 - 20_000 - 64,
-      24_576 - 20_000 - 64,
+      24_576 - 20_001 - 64,
       24_576 - 20_000 - 64,
     ]);
   } finally {
