@@ -7,6 +7,8 @@
  */
 
 import { statedLimit, statedWindow } from "../core/context_overflow.ts";
+import type { Logger } from "../core/log.ts";
+import { describeTarget } from "../core/text.ts";
 import { isContextOverflow } from "./classify.ts";
 import type { DispatchTarget, TargetOutcome } from "./outcome.ts";
 import type { Failure } from "./classify.ts";
@@ -126,15 +128,20 @@ export class ChainWindows {
    * Notes a failed attempt: the limit a local server states in its refusal (of a prompt too long,
    * or of `max_tokens` too large for its window) is learned. True when the refusal was of
    * `max_tokens` alone and taught a new window: the target is to be sent the same request once
-   * more, `max_tokens` fitted into that window, rather than Claude Code seeing the refusal.
+   * more, `max_tokens` fitted into that window, rather than Claude Code seeing the refusal (the
+   * re-send is said in `log`).
    */
-  refused(target: DispatchTarget, failure: Failure): boolean {
+  refused(target: DispatchTarget, failure: Failure, log?: Logger): boolean {
     if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return false;
     const message = failure.error.message;
     const limit = statedLimit(message);
     if (limit === undefined || !this.#local.learn(target, limit)) return false;
     if (!OUTPUT_OVER.test(message) || this.#refitted.has(target)) return false;
     this.#refitted.add(target);
+    log?.info(
+      `${describeTarget(target.provider.id, target.model)} answered 400: max_tokens over its ` +
+        `window of ${limit} tokens refused: sent again with max_tokens fitted into it`,
+    );
     return true;
   }
 
