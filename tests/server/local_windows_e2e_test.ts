@@ -165,7 +165,7 @@ Deno.test("Ollama at 4096, model not loaded: ccp has it loaded first, and a prom
     assert.equal(loadLines.length, 1, env.logs().join(""));
     assert.match(
       loadLines[0]!,
-      /INFO  provider "local" \(model qwen3-coder\) is not loaded and the prompt \(13000 tokens by ccp's count\) may be longer than the context Ollama would load it with: loaded first/,
+      /INFO {2}provider "local" \(model qwen3-coder\) is not loaded and the prompt \(13000 tokens by ccp's count\) may be longer than the context Ollama would load it with: loaded first/,
     );
     // Within the count's margin the request is sent, max_tokens fitted into the window.
     assert.equal((await env.send(2_000)).res.status, 200);
@@ -250,7 +250,7 @@ for (const stream of [false, true]) {
       assert.equal(resent.length, 1, env.logs().join(""));
       assert.match(
         resent[0]!,
-        /INFO  provider "local" \(model qwen3-coder\) answered 400: max_tokens over its window of 32768 tokens refused: sent again with max_tokens fitted into it\n$/,
+        /INFO {2}provider "local" \(model qwen3-coder\) answered 400: max_tokens over its window of 32768 tokens refused: sent again with max_tokens fitted into it\n$/,
       );
       for (const prompt of [20_000, 25_000]) {
         const { res } = await env.send(prompt, 128_000, stream);

@@ -74,7 +74,7 @@ Deno.test("a refusal learned: its one line says what was left out from now on", 
   assert.equal(lines.length, 1, lines.join(""));
   assert.match(
     lines[0]!,
-    /WARN  provider "main" model "glm-5" does not accept "thinking": sent again without it, and left out from now on/,
+    /WARN {2}provider "main" model "glm-5" does not accept "thinking": sent again without it, and left out from now on/,
   );
 });
 
@@ -85,7 +85,7 @@ Deno.test("a refusal the re-send meets again (the client's words quoted back): n
   assert.equal(lines.length, 1, lines.join(""));
   assert.match(
     lines[0]!,
-    /INFO  provider "main" model "glm-5" answered 400: "thinking" refused: sent again without it\n$/,
+    /INFO {2}provider "main" model "glm-5" answered 400: "thinking" refused: sent again without it\n$/,
   );
 });
 
@@ -107,6 +107,6 @@ Deno.test("the output a balance cannot pay for: sent again with what fits, in on
   assert.equal(lines.length, 1, lines.join(""));
   assert.match(
     lines[0]!,
-    /INFO  provider "main" model "glm-5" answered 402: the output asked for refused: sent again with max_tokens<=12345\n$/,
+    /INFO {2}provider "main" model "glm-5" answered 402: the output asked for refused: sent again with max_tokens<=12345\n$/,
   );
 });
