@@ -92,15 +92,17 @@ function setup(preset: string, opts: { refuseOver?: number; declared?: number } 
   const declared = opts.declared === undefined
     ? ""
     : `, model_settings: { qwen3-coder: { context_window: ${opts.declared} } }`;
-  const config = configFromYaml({
-    file: "c.yaml",
-    env: {},
-    text: `
+  const configFor = (id: string) =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `
 providers:
-  local: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }
-routes: { default: local/qwen3-coder }
+  ${id}: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }
+routes: { default: ${id}/qwen3-coder }
 `,
-  });
+    });
+  let config = configFor("local");
   const registry = new ResilienceRegistry();
   const watchLogs: string[] = [];
   const log = createLogger({ level: "info", write: (line) => watchLogs.push(line), colour: false });
@@ -116,7 +118,14 @@ routes: { default: local/qwen3-coder }
     server,
     sent: upstream.sent,
     registry,
-    config,
+    get config() {
+      return config;
+    },
+    /** A reload that renames the provider (same server, same key), its route following it. */
+    rename: (id: string) => {
+      config = configFor(id);
+      ccp.setConfig(config);
+    },
     /** The log lines of the requests and of the Ollama watch. */
     logs: () => [...ccp.logs, ...watchLogs],
     send: async (n: number, maxTokens = 32_000, stream = false) => {
@@ -379,6 +388,19 @@ Deno.test("Ollama: a server with no /api/ps is asked once before a request, not 
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(env.server.ps, 2);
     assert.equal(env.sent.length, 3);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM's window learned under one name holds after a reload renames the provider: no refused round trip", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64]);
+    env.rename("vllm_box");
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    assert.deepEqual(env.sent.slice(2), [32_768 - 20_000 - 64], "fitted at once, not refused");
   } finally {
     await env.close();
   }

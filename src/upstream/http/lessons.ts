@@ -7,7 +7,7 @@
 
 import type { Logger } from "../../core/log.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
-import type { LearnedParams } from "../../resilience/learned_params.ts";
+import type { LearnedParams, LearningProvider } from "../../resilience/learned_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { fewerOutputTokens } from "./affordable_output.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
@@ -60,7 +60,8 @@ export interface Retried {
 
 /** Where lessons are kept, and for which target. */
 export interface Pupil {
-  readonly provider: string;
+  /** The provider: its name for the log, its server for what is learned. */
+  readonly provider: LearningProvider;
   readonly model: string;
   readonly learned: LearnedParams;
   readonly log?: Logger;
@@ -233,7 +234,7 @@ function warn(pupil: Pupil, what: string): true {
 }
 
 function pupilName(pupil: Pick<Pupil, "provider" | "model">): string {
-  return `provider "${pupil.provider}" model "${pupil.model}"`;
+  return `provider "${pupil.provider.id}" model "${pupil.model}"`;
 }
 
 /**

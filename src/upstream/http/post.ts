@@ -221,13 +221,13 @@ export async function postJsonLearning(
   options: LearningPostOptions,
 ): Promise<PostSuccess | PostFailure> {
   const { provider, model, learned } = options;
-  const known = learned?.for(provider.id, model) ?? new Set<string>();
+  const known = learned?.for(provider, model) ?? new Set<string>();
   const { trace } = options;
   let sent = applyLearned({ body: options.json, headers: options.headers }, known);
   let result = await sentLogged({ ...options, headers: traced(sent.headers, trace) }, sent.body);
   if (!learned || options.learn === false) return result;
   const pupil = {
-    provider: provider.id,
+    provider,
     model,
     learned,
     ...(options.log ? { log: options.log } : {}),
