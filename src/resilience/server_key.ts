@@ -6,6 +6,8 @@
  * leaves them behind with the server they came from.
  */
 
+import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
+
 /** What decides which server a provider's requests reach. */
 export interface UpstreamServer {
   readonly type: string;
@@ -15,4 +17,12 @@ export interface UpstreamServer {
 /** The key lessons about `provider`'s server are kept under. */
 export function serverKey(provider: UpstreamServer): string {
   return `${provider.type} ${provider.baseUrl}`;
+}
+
+/**
+ * A short tag of `provider`'s server, for what goes to the client and back (a reasoning
+ * signature): a hash, as a base URL may carry a credential.
+ */
+export function serverTag(provider: UpstreamServer): string {
+  return fnv1a64Hex(serverKey(provider)).slice(0, 12);
 }
