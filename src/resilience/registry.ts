@@ -141,6 +141,13 @@ export class ResilienceRegistry {
     // again.
     if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
     else if (found) state.keys.takeOver(found.state.keys);
+    else {
+      // A new name (a reload that renamed the provider) at an address another name served: the
+      // rests of the keys they share go on, as the server's verdict on a key is not the name's.
+      for (const other of this.#providers.values()) {
+        if (other.endpoint === endpoint) state.keys.takeOver(other.state.keys);
+      }
+    }
     this.#providers.set(config.id, { fingerprint: print, endpoint, state });
     this.#handed.set(config, state);
     return state;
