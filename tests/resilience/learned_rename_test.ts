@@ -44,7 +44,7 @@ const config = (id: string, baseUrl: string) =>
 async function renamed(
   refuses: (body: Obj) => string | undefined,
   request: Obj,
-): Promise<Obj[][]> {
+): Promise<{ before: Obj[]; after: Obj[]; lines: string[][] }> {
   const up = startServer(refuses);
   const ccp = startCcp(config("old", up.url));
   const ask = async () => {
@@ -55,9 +55,13 @@ async function renamed(
     return up.bodies.slice(before);
   };
   try {
-    const first = await ask();
+    // The lines about a re-send, before the reload and after it.
+    const resends = () => ccp.logs.filter((l) => l.includes("sent again"));
+    const before = await ask();
+    const linesBefore = resends();
     ccp.setConfig(config("new", up.url));
-    return [first, await ask()];
+    const after = await ask();
+    return { before, after, lines: [linesBefore, resends().slice(linesBefore.length)] };
   } finally {
     await ccp.close();
     await up.close();
@@ -65,7 +69,7 @@ async function renamed(
 }
 
 Deno.test("a parameter the server refused under the old name is left out under the new one at once", async () => {
-  const [before, after] = await renamed(
+  const { before, after, lines } = await renamed(
     (b) => b.thinking !== undefined ? "thinking: Extra inputs are not permitted" : undefined,
     {
       model: "claude-sonnet-4-5",
@@ -74,8 +78,10 @@ Deno.test("a parameter the server refused under the old name is left out under t
       messages: [{ role: "user", content: "hi" }],
     },
   );
-  assert.deepEqual(before!.map((b) => b.thinking !== undefined), [true, false]);
-  assert.deepEqual(after!.map((b) => b.thinking !== undefined), [false], "no refused round trip");
+  assert.deepEqual(before.map((b) => b.thinking !== undefined), [true, false]);
+  assert.deepEqual(after.map((b) => b.thinking !== undefined), [false], "no refused round trip");
+  assert.equal(lines[0]!.length, 1);
+  assert.deepEqual(lines[1], []);
 });
 
 Deno.test("thinking the server refused under the old name is left out under the new one at once", async () => {
@@ -84,7 +90,7 @@ Deno.test("thinking the server refused under the old name is left out under the 
     JSON.stringify(b.messages).includes("sig-elsewhere")
       ? "messages.1.content.0: Invalid `signature` in `thinking` block"
       : undefined;
-  const [before, after] = await renamed(signed, {
+  const { before, after, lines } = await renamed(signed, {
     model: "claude-sonnet-4-5",
     max_tokens: 2000,
     messages: [
@@ -93,7 +99,14 @@ Deno.test("thinking the server refused under the old name is left out under the 
       { role: "user", content: "and now?" },
     ],
   });
-  assert.equal(before!.length, 2, "refused once, then sent without it");
-  assert.equal(after!.length, 1, "no refused round trip");
-  assert.equal(signed(after![0]!), undefined);
+  assert.equal(before.length, 2, "refused once, then sent without it");
+  assert.equal(after.length, 1, "no refused round trip");
+  assert.equal(signed(after[0]!), undefined);
+  // The one re-send is said once, naming the target; none after the reload.
+  assert.equal(lines[0]!.length, 1, lines[0]!.join(""));
+  assert.match(
+    lines[0]![0]!,
+    /WARN {2}provider "old" \(model glm-5\) refused a thinking signature made elsewhere: sent again without the history's thinking blocks\n$/,
+  );
+  assert.deepEqual(lines[1], []);
 });
