@@ -6,7 +6,6 @@
 import type { Config, LogLevel } from "../config/types.ts";
 import { messageOf } from "../core/errors.ts";
 import { lazyImport } from "../core/lazy_modules.ts";
-import { REFUSED_SIGNATURES } from "../upstream/anthropic/foreign_signatures.ts";
 import type { CliFlags } from "./args.ts";
 import type { ConfigWatch } from "./config_watch.ts";
 import type { CliContext } from "./context.ts";
@@ -98,7 +97,6 @@ export class ServedConfig {
       const changes = reloadChanges(this.#current, next);
       const was = this.#current;
       this.#current = next;
-      REFUSED_SIGNATURES.forgetMoved(was.providers, next.providers);
       this.#cancel();
       // A reload that ends while ccp stops would load for requests that will never come.
       if (!this.#stopped) this.#cancel = this.#scheduleFor(next);

@@ -110,7 +110,7 @@ export class KeyFinder {
     }
     // Longest first: a key that holds a shorter one is taken whole.
     this.#short.sort((a, b) => b.length - a.length);
-    this.#shortFound = this.#short.map((text) => new RegExp(escapeRegExp(text), "gi"));
+    this.#shortFound = this.#short.map((text) => new RegExp(shortPattern(text), "gi"));
     for (const found of this.#windows.values()) {
       if (typeof found !== "number") found.sort((a, b) => +this.#isWhole(b) - +this.#isWhole(a));
     }
@@ -246,6 +246,16 @@ function hashAt(s: string, p: number): number {
 /** The hash of the next window: `out` leaves it, `into` joins it (both as {@link fold} has them). */
 function roll(h: number, out: number, into: number): number {
   return (Math.imul((h - Math.imul(fold(out), power)) | 0, base) + fold(into)) | 0;
+}
+
+/**
+ * What finds a text too short for a window. One shorter than {@link MIN_FORM} (a local server's
+ * short password, `abc123`) is found only as a token of its own: within a longer run of letters
+ * and digits it is a piece of something else (`1234` of a port `12345`, `abc1` of a word).
+ */
+function shortPattern(text: string): string {
+  const escaped = escapeRegExp(text);
+  return text.length < MIN_FORM ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped;
 }
 
 function escapeRegExp(text: string): string {

@@ -24,7 +24,7 @@ export interface DocumentTarget {
  */
 function readsNoDocuments(target: DocumentTarget, learned?: LearnedParams): boolean {
   const { provider, model } = target;
-  if (learned?.for(provider.id, model).has(NO_DOCUMENTS)) return true;
+  if (learned?.for(provider, model).has(NO_DOCUMENTS)) return true;
   const said = settingsFor(provider, model, target.settings).supports?.documents;
   if (said !== undefined) return !said;
   return provider.type === "openai" && !dialectForModel(provider.dialect, model).supportsDocuments;

@@ -7,6 +7,8 @@
  */
 
 import { refittedOutput, statedLimit, statedWindow } from "../core/context_overflow.ts";
+import type { Logger } from "../core/log.ts";
+import { describeTarget } from "../core/text.ts";
 import { isContextOverflow } from "./classify.ts";
 import type { DispatchTarget, TargetOutcome } from "./outcome.ts";
 import type { Failure } from "./classify.ts";
@@ -131,9 +133,9 @@ export class ChainWindows {
    * answer: the target is to be sent the same request once more, `max_tokens` fitted into that
    * room, rather than Claude Code seeing the refusal. That is so for a window learned before
    * too, when ccp's count (an estimate, often over the server's) left too little room to fit
-   * `max_tokens` before sending.
+   * `max_tokens` before sending (the re-send is said in `log`).
    */
-  refused(target: DispatchTarget, failure: Failure): boolean {
+  refused(target: DispatchTarget, failure: Failure, log?: Logger): boolean {
     if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return false;
     const message = failure.error.message;
     const limit = statedLimit(message);
@@ -145,6 +147,10 @@ export class ChainWindows {
     if (max === undefined) return false;
     this.#local.refit(target, max);
     this.#refitted.add(target);
+    log?.info(
+      `${describeTarget(target.provider.id, target.model)} answered 400: max_tokens over its ` +
+        `window of ${limit} tokens refused: sent again with max_tokens fitted into it`,
+    );
     return true;
   }
 

@@ -323,7 +323,7 @@ export class Dispatcher<S extends { readonly ok: true }> {
         }
         held = release;
         // A local server refused max_tokens over the window it just stated: sent again fitted.
-        if (this.#windows?.refused(target, result)) continue;
+        if (this.#windows?.refused(target, result, this.#log)) continue;
         const { failed, logged, now } = this.#noteFailure(at, result, counter);
         const { verdict } = failed;
         const delay = retryDelay(target, verdict, retries, this.#retryLimits);

@@ -87,8 +87,8 @@ export class ResilienceRegistry {
   readonly #handed = new WeakMap<ProviderConfig, ProviderState>();
   readonly #breakers = new Map<string, CircuitBreaker>();
   /**
-   * Parameters upstreams refused, kept across config reloads like the other guards' state (but not
-   * when a reload points the provider at another server).
+   * Parameters upstreams refused, kept across config reloads by server: a renamed provider keeps
+   * them, one pointed at another server does not take them there.
    */
   readonly learned = new LearnedParams();
   /** The windows local servers said they run models with, kept across reloads too. */
@@ -136,13 +136,18 @@ export class ResilienceRegistry {
     // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
     if (found) state.limiter.takeOver(found.state.limiter);
     // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this
-    // one, nor do the keys' rests or the parameters refused there. At the same address a key the
-    // reload kept rests on: a day's quota spent is spent whatever else the reload changed, and
-    // forgotten it was asked again.
-    if (found && found.endpoint !== endpoint) {
-      this.#forgetBreakers(config.id);
-      this.learned.forget(config.id);
-    } else if (found) state.keys.takeOver(found.state.keys);
+    // one, nor do the keys' rests there. At the same address a key the reload kept rests on: a
+    // day's quota spent is spent whatever else the reload changed, and forgotten it was asked
+    // again.
+    if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
+    else if (found) state.keys.takeOver(found.state.keys);
+    else {
+      // A new name (a reload that renamed the provider) at an address another name served: the
+      // rests of the keys they share go on, as the server's verdict on a key is not the name's.
+      for (const other of this.#providers.values()) {
+        if (other.endpoint === endpoint) state.keys.takeOver(other.state.keys);
+      }
+    }
     this.#providers.set(config.id, { fingerprint: print, endpoint, state });
     this.#handed.set(config, state);
     return state;
@@ -183,7 +188,7 @@ export class ResilienceRegistry {
       if (current && current[id.slice(0, id.indexOf("/"))] === undefined) continue;
       targets[id] = breaker.snapshot();
     }
-    return { providers, targets, learned_params: this.learned.snapshot() };
+    return { providers, targets, learned_params: this.learned.snapshot(current) };
   }
 
   // True when `config` (a provider as the config in use has it) is served by `state`.

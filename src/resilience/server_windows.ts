@@ -9,17 +9,13 @@
 
 import { findPreset } from "../providers/catalog.ts";
 import type { ProviderConfig } from "../config/types.ts";
+import { serverKey } from "./server_key.ts";
 
 /** A window a server said it runs a model with. */
 export interface ServerWindow {
   readonly tokens: number;
   /** The server cuts a longer prompt without an error (Ollama) rather than refusing it. */
   readonly cuts: boolean;
-}
-
-interface Entry extends ServerWindow {
-  /** The server that said it: a reload that points the provider elsewhere forgets it. */
-  readonly baseUrl: string;
 }
 
 // Clients may name any model of a provider: past this many, the oldest are forgotten.
@@ -35,9 +31,13 @@ export function cutsPrompts(provider: ProviderConfig): boolean {
   return provider.preset === "ollama";
 }
 
-/** Windows per local provider and model, kept across config reloads; bounded. */
+/**
+ * Windows per local server and model, kept across config reloads; bounded. Kept by server
+ * (server_key.ts): a reload that renames the provider keeps them, and one that points it at
+ * another server does not take the old one's there.
+ */
 export class ServerWindows {
-  readonly #byTarget = new Map<string, Entry>();
+  readonly #byTarget = new Map<string, ServerWindow>();
   /**
    * Told of each prompt not sent for a window its server cuts to: that window may be out of date
    * (the server restarted with more context), and is to be asked again.
@@ -59,23 +59,26 @@ export class ServerWindows {
   /** Records the window `provider`'s server runs `model` with. */
   learn(provider: ProviderConfig, model: string, tokens: number): void {
     if (!Number.isInteger(tokens) || tokens <= 0) return;
-    const id = `${provider.id}/${model}`;
+    const id = keyOf(provider, model);
     this.#byTarget.delete(id);
     if (this.#byTarget.size >= MAX_WINDOWS) {
       this.#byTarget.delete(this.#byTarget.keys().next().value!);
     }
     const cuts = cutsPrompts(provider);
-    this.#byTarget.set(id, { tokens, cuts, baseUrl: provider.baseUrl });
+    this.#byTarget.set(id, { tokens, cuts });
   }
 
   /** Forgets what `provider`'s server runs `model` with (it no longer says). */
   forget(provider: ProviderConfig, model: string): void {
-    this.#byTarget.delete(`${provider.id}/${model}`);
+    this.#byTarget.delete(keyOf(provider, model));
   }
 
   /** The window learned for `model` of `provider`, when its server said one. */
   of(provider: ProviderConfig, model: string): ServerWindow | undefined {
-    const entry = this.#byTarget.get(`${provider.id}/${model}`);
-    return entry?.baseUrl === provider.baseUrl ? entry : undefined;
+    return this.#byTarget.get(keyOf(provider, model));
   }
+}
+
+function keyOf(provider: ProviderConfig, model: string): string {
+  return `${serverKey(provider)}\n${model}`;
 }

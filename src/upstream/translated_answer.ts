@@ -23,6 +23,7 @@ import type { FailedStart } from "./http/early_error.ts";
 import { DEFAULT_MAX_RESPONSE } from "./transport.ts";
 import { readJsonCapped } from "./http/read_capped.ts";
 import { reportedCost } from "../core/reported_cost.ts";
+import { serverTag } from "../resilience/server_key.ts";
 import {
   type Answer,
   type AnswerHooks,
@@ -50,6 +51,8 @@ export interface AnswerBasics {
   readonly inputTokens: number;
   readonly provider: string;
   readonly upstreamModel: string;
+  /** A tag of the provider's server, which reasoning signatures record (server_key.ts). */
+  readonly server: string;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function sendTranslated(
       inputTokens: await counting,
       provider: request.provider.id,
       upstreamModel: request.model,
+      server: serverTag(request.provider),
     }),
     stopSequencesOf(request.body.stop_sequences),
     oneToolUseAsked(request.body.tool_choice),

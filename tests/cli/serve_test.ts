@@ -367,43 +367,47 @@ Deno.test("a port below 1024 this user may not bind: says so, with the two ways 
   }
 });
 
-Deno.test("a reload forgets the thinking a provider refused only when it points elsewhere", async () => {
+Deno.test("the thinking a server refused follows the server through reloads, not the provider's name", async () => {
   await inTempDir("ccp_serve_", async (dir) => {
-    const yaml = (moved: string, type = "anthropic") =>
-      `providers:\n  gw_moved: { type: ${type}, base_url: ${moved}, api_key: sk-test-0000 }\n` +
+    const yaml = (id: string, moved: string, type = "anthropic") =>
+      `providers:\n  ${id}: { type: ${type}, base_url: ${moved}, api_key: sk-test-0000 }\n` +
       `  gw_kept: { type: anthropic, base_url: http://127.0.0.1:9, api_key: sk-test-1111 }\n` +
       `routes:\n  default: gw_kept/m\n`;
+    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("gw_moved", "http://127.0.0.1:8"));
+    const ctx = testContext(dir);
+    const server = await startServer({ ctx, flags: { config: `${dir}/c.yaml`, port: 0 } });
+    const provider = (id: string) => server.config().providers[id]!;
     const refused = (id: string) => {
       const thinking = { type: "thinking", thinking: "t", signature: `sig-${id}` };
-      REFUSED_SIGNATURES.noteHistory(id, {
+      REFUSED_SIGNATURES.noteHistory(provider(id), {
         messages: [{ role: "assistant", content: [thinking] }],
       });
     };
-    const remembers = (id: string) => REFUSED_SIGNATURES.of(id)?.has(`sig-${id}`) === true;
-    await Deno.writeTextFile(`${dir}/c.yaml`, yaml("http://127.0.0.1:8"));
-    const ctx = testContext(dir);
-    const server = await startServer({ ctx, flags: { config: `${dir}/c.yaml`, port: 0 } });
+    const remembers = (id: string, signature: string) =>
+      REFUSED_SIGNATURES.of(provider(id))?.has(signature) === true;
     try {
       refused("gw_moved");
       refused("gw_kept");
       // A reload that leaves both where they were keeps both memories.
       await Deno.writeTextFile(
         `${dir}/c.yaml`,
-        `${yaml("http://127.0.0.1:8")}  haiku: gw_kept/h\n`,
+        `${yaml("gw_moved", "http://127.0.0.1:8")}  haiku: gw_kept/h\n`,
       );
       assert.equal(await server.reload(), true);
-      assert.ok(remembers("gw_moved") && remembers("gw_kept"));
-      // Another server behind the same id may take what the old one refused.
-      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("http://127.0.0.1:7"));
+      assert.ok(remembers("gw_moved", "sig-gw_moved") && remembers("gw_kept", "sig-gw_kept"));
+      // Renamed, the same server still refuses what it refused: no round trip to learn it again.
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("gw_renamed", "http://127.0.0.1:8"));
       assert.equal(await server.reload(), true);
-      assert.ok(!remembers("gw_moved"), "a new base_url forgets");
-      assert.ok(remembers("gw_kept"), "an unchanged provider keeps its memory");
+      assert.ok(remembers("gw_renamed", "sig-gw_moved"), "a renamed provider keeps it");
+      // Another server behind the name may take what the old one refused.
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("gw_renamed", "http://127.0.0.1:7"));
+      assert.equal(await server.reload(), true);
+      assert.ok(!remembers("gw_renamed", "sig-gw_moved"), "a new base_url has none of it");
+      assert.ok(remembers("gw_kept", "sig-gw_kept"), "an unchanged provider keeps its memory");
       // So may another protocol at the same address.
-      refused("gw_moved");
-      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("http://127.0.0.1:7", "openai"));
+      await Deno.writeTextFile(`${dir}/c.yaml`, yaml("gw_renamed", "http://127.0.0.1:8", "openai"));
       assert.equal(await server.reload(), true);
-      assert.ok(!remembers("gw_moved"), "a new type forgets");
-      assert.ok(remembers("gw_kept"));
+      assert.ok(!remembers("gw_renamed", "sig-gw_moved"), "a new type has none of it");
     } finally {
       await server.stop();
     }

@@ -135,6 +135,21 @@ Deno.test("a provider's short key that is only a word (a placeholder) leaves tha
   assert.equal(scrubSecrets("  password: letmein", ["letmein"]), "  password: [redacted]");
 });
 
+Deno.test("a key shorter than 8 characters is found as a token of its own, not inside other text", () => {
+  // A local server's short password: quoted back whole, in any letter case, it goes.
+  const keys = providerSecrets({ apiKeys: ["abc123", "4242"], baseUrl: "", headers: {} });
+  assert.equal(
+    scrubSecrets('Invalid API key "abc123" (key=ABC123&v=1), token 4242.', keys),
+    'Invalid API key "[redacted]" (key=[redacted]&v=1), token [redacted].',
+  );
+  // Inside a longer run of letters and digits it is a piece of something else: a port, a count,
+  // a word, a model name.
+  const said = "port 42420 refused; 14242 tokens; xabc123y; model abc1234-instruct";
+  assert.equal(scrubSecrets(said, keys), said);
+  // Its encoded forms of 8 characters or more are found as before (base64 of abc123).
+  assert.equal(scrubSecrets(`basic ${btoa("abc123")}`, keys), "basic [redacted]");
+});
+
 Deno.test("a key too short for two long pieces is found cut in two, and neither half alone", () => {
   // An 8-character key quoted in two fields, and the masked form that shows a 12-character key
   // whole (its first 8 and last 4); a 20-character key in halves of 10.

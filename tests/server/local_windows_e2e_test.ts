@@ -92,17 +92,20 @@ function setup(preset: string, opts: { refuseOver?: number; declared?: number } 
   const declared = opts.declared === undefined
     ? ""
     : `, model_settings: { qwen3-coder: { context_window: ${opts.declared} } }`;
-  const config = configFromYaml({
-    file: "c.yaml",
-    env: {},
-    text: `
+  const configFor = (id: string) =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `
 providers:
-  local: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }
-routes: { default: local/qwen3-coder }
+  ${id}: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }
+routes: { default: ${id}/qwen3-coder }
 `,
-  });
+    });
+  let config = configFor("local");
   const registry = new ResilienceRegistry();
-  const log = createLogger({ level: "error", write: () => {} });
+  const watchLogs: string[] = [];
+  const log = createLogger({ level: "info", write: (line) => watchLogs.push(line), colour: false });
   const watch = new OllamaContextWatch(() => config, fetch, log);
   watch.share(registry.windows);
   const ccp = startCcp(config, {
@@ -115,7 +118,16 @@ routes: { default: local/qwen3-coder }
     server,
     sent: upstream.sent,
     registry,
-    config,
+    get config() {
+      return config;
+    },
+    /** A reload that renames the provider (same server, same key), its route following it. */
+    rename: (id: string) => {
+      config = configFor(id);
+      ccp.setConfig(config);
+    },
+    /** The log lines of the requests and of the Ollama watch. */
+    logs: () => [...ccp.logs, ...watchLogs],
     send: async (n: number, maxTokens = 32_000, stream = false) => {
       tokens = n;
       const res = await postMessages(ccp.url, {
@@ -157,6 +169,13 @@ Deno.test("Ollama at 4096, model not loaded: ccp has it loaded first, and a prom
     assert.match(body.error.message, /num_ctx/);
     assert.equal(env.server.loads, 1, "the model was loaded with no prompt first");
     assert.equal(env.sent.length, 0, "Ollama was not sent the prompt it would have cut");
+    // The load, a request more to the same Ollama, is said in one line.
+    const loadLines = env.logs().filter((l) => l.includes("loaded first"));
+    assert.equal(loadLines.length, 1, env.logs().join(""));
+    assert.match(
+      loadLines[0]!,
+      /INFO {2}provider "local" \(model qwen3-coder\) is not loaded and the prompt \(13000 tokens by ccp's count\) may be longer than the context Ollama would load it with: loaded first/,
+    );
     // Within the count's margin the request is sent, max_tokens fitted into the window.
     assert.equal((await env.send(2_000)).res.status, 200);
     assert.deepEqual(env.sent, [4096 - 2_000 - 64]);
@@ -235,6 +254,13 @@ for (const stream of [false, true]) {
       assert.equal(first.res.status, 200, "Claude Code never sees the first refusal");
       if (stream) assert.match(first.body, /event: message_stop/);
       assert.equal(learned(env), 32_768);
+      // The re-send is said once, naming the target and the window; the request's body is not.
+      const resent = env.logs().filter((l) => l.includes("sent again"));
+      assert.equal(resent.length, 1, env.logs().join(""));
+      assert.match(
+        resent[0]!,
+        /INFO {2}provider "local" \(model qwen3-coder\) answered 400: max_tokens over its window of 32768 tokens refused: sent again with max_tokens fitted into it\n$/,
+      );
       for (const prompt of [20_000, 25_000]) {
         const { res } = await env.send(prompt, 128_000, stream);
         assert.equal(res.status, 200);
@@ -385,6 +411,19 @@ Deno.test("Ollama: a server with no /api/ps is asked once before a request, not 
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(env.server.ps, 2);
     assert.equal(env.sent.length, 3);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM's window learned under one name holds after a reload renames the provider: no refused round trip", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64]);
+    env.rename("vllm_box");
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    assert.deepEqual(env.sent.slice(2), [32_768 - 20_000 - 64], "fitted at once, not refused");
   } finally {
     await env.close();
   }

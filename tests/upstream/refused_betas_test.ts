@@ -181,7 +181,8 @@ Deno.test("a refused beta's warning names the keys it took from another beta's e
   const classifier = "dangerous-tool-use-classifier-tool-calls-2026-11-23";
   const lines: string[] = [];
   const log = createLogger({ level: "info", write: (line) => void lines.push(line) });
-  const pupil = { provider: "gw", model: "m", learned: new LearnedParams(), log };
+  const gw = { id: "gw", type: "anthropic", baseUrl: "http://gw.example" };
+  const pupil = { provider: gw, model: "m", learned: new LearnedParams(), log };
   const safeguard = { type: "dangerous_tool_use", classifier_context: { v: 1 } };
   const sent = {
     body: { safeguards: [{ ...safeguard, classifier_tool_calls: { tools: ["Bash"] } }] },

@@ -183,24 +183,45 @@ Deno.test("withoutParams", async (t) => {
   });
 });
 
-Deno.test("LearnedParams: per provider and model, new once, bounded", () => {
+/** A provider as lessons see it: its name, and the server its requests go to. */
+const at = (id: string, baseUrl = `http://${id}.example`) => ({ id, type: "openai", baseUrl });
+
+Deno.test("LearnedParams: per server and model, new once, bounded", () => {
   const learned = new LearnedParams(2);
-  assert.equal(learned.learn("p", "m", "top_k"), true);
-  assert.equal(learned.learn("p", "m", "top_k"), false);
-  assert.deepEqual([...learned.for("p", "m")], ["top_k"]);
-  assert.deepEqual([...learned.for("p", "other")], []);
-  learned.learn("p", "m2", "x");
-  learned.learn("p", "m3", "y");
+  const p = at("p");
+  assert.equal(learned.learn(p, "m", "top_k"), true);
+  assert.equal(learned.learn(p, "m", "top_k"), false);
+  assert.deepEqual([...learned.for(p, "m")], ["top_k"]);
+  assert.deepEqual([...learned.for(p, "other")], []);
+  learned.learn(p, "m2", "x");
+  learned.learn(p, "m3", "y");
   assert.deepEqual(Object.keys(learned.snapshot()), ["p/m2", "p/m3"], "the oldest is forgotten");
+});
+
+Deno.test("LearnedParams: kept by server, so a rename keeps them and another server has none", () => {
+  const learned = new LearnedParams();
+  learned.learn(at("old", "http://gw.example/v1"), "m", "top_k");
+  // The same server under a new name: what it refused still holds.
+  assert.deepEqual([...learned.for(at("new", "http://gw.example/v1"), "m")], ["top_k"]);
+  // The old name pointed at another server, or another protocol at the same address: nothing.
+  assert.deepEqual([...learned.for(at("old", "http://other.example/v1"), "m")], []);
+  assert.deepEqual(
+    [...learned.for({ ...at("old", "http://gw.example/v1"), type: "anthropic" }, "m")],
+    [],
+  );
+  // /health lists it under each name the config in use gives that server.
+  const current = { new: at("new", "http://gw.example/v1"), old: at("old", "http://x.example") };
+  assert.deepEqual(learned.snapshot(current), { "new/m": ["top_k"] });
 });
 
 Deno.test("LearnedParams: one target keeps at most MAX_PER_TARGET entries", () => {
   const learned = new LearnedParams();
   // A client inventing anthropic-beta values that the upstream refuses one by one.
-  for (let i = 0; i < MAX_PER_TARGET * 10; i++) learned.learn("p", "m", `anthropic-beta:x-${i}`);
-  assert.equal(learned.for("p", "m").size, MAX_PER_TARGET);
-  assert.ok(learned.for("p", "m").has("anthropic-beta:x-0"), "the first ones learned stay");
-  assert.equal(learned.learn("p", "m", "top_k"), false, "past the bound: not kept, not logged");
+  const p = at("p");
+  for (let i = 0; i < MAX_PER_TARGET * 10; i++) learned.learn(p, "m", `anthropic-beta:x-${i}`);
+  assert.equal(learned.for(p, "m").size, MAX_PER_TARGET);
+  assert.ok(learned.for(p, "m").has("anthropic-beta:x-0"), "the first ones learned stay");
+  assert.equal(learned.learn(p, "m", "top_k"), false, "past the bound: not kept, not logged");
 });
 
 Deno.test("a refused value is left out alone, not the parameter", async (t) => {
@@ -231,7 +252,7 @@ Deno.test("a refused value is left out alone, not the parameter", async (t) => {
   });
   await t.step("refused for a request without thinking, kept for the next that asks", () => {
     const learned = new LearnedParams();
-    const pupil = { provider: "codex", model: "gpt-5.1", learned };
+    const pupil = { provider: at("codex"), model: "gpt-5.1", learned };
     const off = { body: { model: "gpt-5.1", reasoning: { effort: "minimal" } }, headers: {} };
     const retry = lessonOf({ status: 400, bodyText: gpt51 }, off, pupil);
     assert.deepEqual(retry?.body, { model: "gpt-5.1", reasoning: {} });
@@ -241,18 +262,18 @@ Deno.test("a refused value is left out alone, not the parameter", async (t) => {
       body: { model: "gpt-5.1", reasoning: { effort: "high", summary: "auto" } },
       headers: {},
     };
-    const next = applyLearned(on, learned.for("codex", "gpt-5.1"));
+    const next = applyLearned(on, learned.for(at("codex"), "gpt-5.1"));
     assert.deepEqual(next.body.reasoning, { effort: "high", summary: "auto" });
-    assert.deepEqual(applyLearned(off, learned.for("codex", "gpt-5.1")).body.reasoning, {});
+    assert.deepEqual(applyLearned(off, learned.for(at("codex"), "gpt-5.1")).body.reasoning, {});
   });
   await t.step("a Chat request's reasoning_effort likewise", () => {
     const learned = new LearnedParams();
-    const pupil = { provider: "kimi", model: "k", learned };
+    const pupil = { provider: at("kimi"), model: "k", learned };
     lessonOf({ status: 400, bodyText: kimi }, {
       body: { model: "k", reasoning_effort: "none" },
       headers: {},
     }, pupil)?.settle?.({ ok: true });
     const body = { model: "k", reasoning_effort: "high" };
-    assert.equal(applyLearned({ body, headers: {} }, learned.for("kimi", "k")).body, body);
+    assert.equal(applyLearned({ body, headers: {} }, learned.for(at("kimi"), "k")).body, body);
   });
 });

@@ -98,6 +98,13 @@ Deno.test("a Responses provider re-pointed at another account mid-session: the o
     // Refused once for acct1's reasoning, then answered without it.
     await turn(ccp.url, history, "three");
     assert.equal(second.refused(), 1);
+    // The re-send is one line of the log, naming the provider and model and what changed.
+    const resent = ccp.logs.filter((l) => l.includes("sent again"));
+    assert.equal(resent.length, 1, resent.join(""));
+    assert.match(
+      resent[0]!,
+      /WARN {2}provider "oai-moved" \(model gpt-5\.5\) encrypted reasoning made elsewhere could not be decrypted: sent again without the history's reasoning\n$/,
+    );
     assert.deepEqual(second.bodies.map(reasoningSent), [["acct1:1", "acct1:2"], []]);
     // The next turn costs no refusal: acct1's reasoning stays out, acct2's own goes back.
     await turn(ccp.url, history, "four");

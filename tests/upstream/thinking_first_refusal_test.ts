@@ -67,6 +67,13 @@ Deno.test("a tool step Anthropic wants to lead with thinking is sent again witho
     assert.deepEqual(sent[0]!.thinking, { type: "adaptive" }, "thinking kept at first");
     assert.equal(sent[1]!.thinking, undefined);
     assert.equal(sent[1]!.context_management, undefined);
+    // The re-send is one line of the log, naming the target and what changed.
+    const resent = ccp.logs.filter((l) => l.includes("sent again"));
+    assert.equal(resent.length, 1, resent.join(""));
+    assert.match(
+      resent[0]!,
+      /provider "claude" \(model claude-opus-5-5\) wants the tool loop's last answer to start with thinking: sent again without thinking\n$/,
+    );
     for (const body of sent) {
       const turn = (body.messages as Array<{ content: Array<{ type: string }> }>)[1]!;
       assert.deepEqual(turn.content.map((b) => b.type), ["tool_use"]);

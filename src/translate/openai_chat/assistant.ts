@@ -29,7 +29,8 @@ function collectNative(blocks: ThinkingBlockParam[], ctx: MapContext): {
   for (const block of blocks) {
     const origin = decodeCcpSignature(block.signature);
     if (
-      origin?.protocol === "openai_chat" && sameReasoningOrigin(origin, ctx.provider, ctx.model)
+      origin?.protocol === "openai_chat" &&
+      sameReasoningOrigin(origin, ctx.provider, ctx.model, ctx.server)
     ) {
       // A block the client was shown empty carries its text in the signature.
       const text = block.thinking || origin.text;
@@ -71,7 +72,10 @@ function callExtraOf(
   ctx: MapContext,
 ): Record<string, unknown> | undefined {
   const origin = decodeCcpSignature(block.signature);
-  if (origin?.protocol !== "openai_chat" || !sameReasoningOrigin(origin, ctx.provider, ctx.model)) {
+  if (
+    origin?.protocol !== "openai_chat" ||
+    !sameReasoningOrigin(origin, ctx.provider, ctx.model, ctx.server)
+  ) {
     return undefined;
   }
   return origin.call;

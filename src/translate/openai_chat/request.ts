@@ -40,6 +40,8 @@ export interface OpenAITarget {
   readonly model: string;
   /** Provider id from the config; recorded in and checked against reasoning provenance. */
   readonly provider: string;
+  /** A tag of the provider's server (server_key.ts): reasoning another server made is not its own. */
+  readonly server?: string;
   /** The model's declared output limit; beats the dialect's. */
   readonly maxOutputTokens?: number;
   /** The model's context window and ccp's count of this prompt: max_tokens then fits both. */
@@ -185,6 +187,7 @@ export function toOpenAIChatRequest(
   const ctx: MapContext = {
     dialect,
     provider: target.provider,
+    ...(target.server !== undefined ? { server: target.server } : {}),
     model: target.model,
     // Every declared tool, offered or deferred: names stay the same when a deferred one loads.
     toolName: toolNamer(req.tools, OPENAI_TOOL_NAMES),

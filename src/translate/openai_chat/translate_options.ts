@@ -12,6 +12,8 @@ export interface TranslateOptions {
   /** Provider id and upstream model, recorded in thinking signatures. */
   readonly provider: string;
   readonly upstreamModel: string;
+  /** A tag of the server answering (server_key.ts), recorded in thinking signatures too. */
+  readonly server?: string;
   /** The provider's dialect (default: generic); model patches are applied here. */
   readonly dialect?: OpenAIDialect;
   /** The request's `stop_sequences`, to recognise a matched one the server reveals. */

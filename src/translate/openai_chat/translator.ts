@@ -80,7 +80,7 @@ export class OpenAIToAnthropicTranslator {
       ? new TextToolSplitter(options.tools!, {}, KIMI_TEXT_TOOL_FORMATS)
       : undefined;
     this.#blocks = new AnthropicBlockWriter(
-      (capture) => capture.signature(options.provider, options.upstreamModel),
+      (capture) => capture.signature(options.provider, options.upstreamModel, options.server),
       options.toolNames,
       options.omitThinking ? { keep: this.#dialect.reasoningReplay !== "none" } : undefined,
     );

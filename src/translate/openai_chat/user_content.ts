@@ -32,6 +32,8 @@ import { append } from "../../core/append.ts";
 export interface MapContext {
   readonly dialect: OpenAIDialect;
   readonly provider: string;
+  /** A tag of the provider's server, when known (see OpenAITarget). */
+  readonly server?: string;
   readonly model: string;
   /** The name the upstream sees for a client tool name, in this request. */
   readonly toolName: ToolNamer;

@@ -72,10 +72,11 @@ export class ReasoningCapture {
     }
   }
 
-  /** The signature for the finished block. */
-  signature(provider: string, model: string): string {
+  /** The signature for the finished block; `server` tags the server that made it. */
+  signature(provider: string, model: string, server?: string): string {
     const record: ReasoningProvenance = {
       provider,
+      ...(server !== undefined ? { server } : {}),
       protocol: "openai_chat",
       model,
       fields: [...this.#fields],

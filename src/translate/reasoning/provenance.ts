@@ -33,6 +33,11 @@ export type ReasoningProtocol = "openai_chat" | "openai_responses";
 export interface ReasoningProvenance {
   /** Provider id from the config (e.g. "nim", "deepseek"). */
   provider: string;
+  /**
+   * A tag of the server that made it (its type and base URL): a reload may point the provider id
+   * at another server. Absent from signatures made before it was recorded.
+   */
+  server?: string;
   /** Wire protocol the reasoning came over; reasoning is replayed only over the same one. */
   protocol: ReasoningProtocol;
   /** Upstream model name. */
@@ -86,6 +91,7 @@ export function decodeCcpSignature(signature: unknown): ReasoningProvenance | nu
       protocol: v.protocol,
       model: v.model,
       fields: v.fields.filter((f): f is ReasoningSource => typeof f === "string"),
+      ...(typeof v.server === "string" ? { server: v.server } : {}),
       ...(Array.isArray(v.details) ? { details: v.details } : {}),
       ...(isRecord(v.call) ? { call: v.call } : {}),
       ...(typeof v.text === "string" ? { text: v.text } : {}),
@@ -118,13 +124,19 @@ export function sameReasoningTarget(
   return provenance.provider === provider && provenance.model === model;
 }
 
-/** True when reasoning recorded in `provenance` may be replayed natively to this target. */
+/**
+ * True when reasoning recorded in `provenance` may be replayed natively to this target: the same
+ * provider id and model family, and the same server (`server`, when known on both sides) -- not
+ * one the id pointed at before a reload.
+ */
 export function sameReasoningOrigin(
   provenance: ReasoningProvenance,
   provider: string,
   model: string,
+  server?: string,
 ): boolean {
-  return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model);
+  return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model) &&
+    (server === undefined || provenance.server === undefined || provenance.server === server);
 }
 
 /** A thinking or redacted thinking block as the strip rules see it. */

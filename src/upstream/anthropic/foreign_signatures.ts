@@ -12,6 +12,7 @@
  */
 
 import { isRecord } from "../../core/json.ts";
+import { serverKey, type UpstreamServer } from "../../resilience/server_key.ts";
 
 /**
  * A bounded set of signatures, the oldest forgotten first. Each is kept as a 53-bit hash, not as
@@ -96,57 +97,45 @@ export function signsAsAnthropic(model: string): boolean {
 }
 
 /**
- * The thinking each provider refused, by provider id: a server other than the real Anthropic API
- * that verifies signatures (a gateway in front of Anthropic, Bedrock or Vertex, or a vendor's own
- * endpoint) answered 400 about one, or a Responses server could not decrypt the reasoning a
- * block's signature carries (openai_responses/refused_reasoning.ts), so that history's thinking is
- * left out of its later requests instead of costing a refused round trip on every turn. Bounded
- * as {@link ForeignSignatures}, and by the number of providers in the config.
+ * The thinking each server refused, by server (`type` and `base_url`, server_key.ts): a server
+ * other than the real Anthropic API that verifies signatures (a gateway in front of Anthropic,
+ * Bedrock or Vertex, or a vendor's own endpoint) answered 400 about one, or a Responses server
+ * could not decrypt the reasoning a block's signature carries
+ * (openai_responses/refused_reasoning.ts), so that history's thinking is left out of its later
+ * requests instead of costing a refused round trip on every turn. Kept by server, not by provider
+ * name: a reload that renames the provider keeps it, and one that points the name at another
+ * server (which may take that thinking) leaves it behind. Bounded as {@link ForeignSignatures},
+ * and by the number of servers: past {@link MAX_SERVERS}, the oldest is forgotten.
  */
 export class RefusedSignatures {
-  readonly #byProvider = new Map<string, ForeignSignatures>();
+  readonly #byServer = new Map<string, ForeignSignatures>();
   readonly #max: number;
 
   constructor(max = 5000) {
     this.#max = max;
   }
 
-  /** Notes every thinking block of the history `provider` refused. */
-  noteHistory(provider: string, body: { readonly messages?: unknown }): void {
-    let seen = this.#byProvider.get(provider);
-    if (!seen) this.#byProvider.set(provider, seen = new ForeignSignatures(this.#max));
+  /** Notes every thinking block of the history `provider`'s server refused. */
+  noteHistory(provider: UpstreamServer, body: { readonly messages?: unknown }): void {
+    const key = serverKey(provider);
+    let seen = this.#byServer.get(key);
+    if (!seen) {
+      if (this.#byServer.size >= MAX_SERVERS) {
+        this.#byServer.delete(this.#byServer.keys().next().value!);
+      }
+      this.#byServer.set(key, seen = new ForeignSignatures(this.#max));
+    }
     seen.noteHistory(body);
   }
 
-  /** The provider's refused signatures, if it refused any. */
-  of(provider: string): ForeignSignatures | undefined {
-    return this.#byProvider.get(provider);
-  }
-
-  /**
-   * After a reload: forgets what each provider refused when the new config points its id at
-   * another server (another `base_url` or `type`) or no longer has it, since that server may take
-   * the thinking the old one refused. A provider that still points where it did keeps its memory.
-   */
-  forgetMoved(
-    was: Readonly<Record<string, ServerOf>>,
-    next: Readonly<Record<string, ServerOf>>,
-  ): void {
-    for (const id of this.#byProvider.keys()) {
-      const before = was[id];
-      const after = next[id];
-      const same = before !== undefined && after !== undefined &&
-        before.baseUrl === after.baseUrl && before.type === after.type;
-      if (!same) this.#byProvider.delete(id);
-    }
+  /** What `provider`'s server refused, if it refused any. */
+  of(provider: UpstreamServer): ForeignSignatures | undefined {
+    return this.#byServer.get(serverKey(provider));
   }
 }
 
-/** Where a provider's requests go: what decides whether its refusals still hold. */
-interface ServerOf {
-  readonly type: string;
-  readonly baseUrl: string;
-}
+// Servers are those of the configs loaded while ccp runs: a few, and a reload adds one at most.
+const MAX_SERVERS = 64;
 
 /** The thinking providers other than the real Anthropic API refused in this process. */
 export const REFUSED_SIGNATURES = new RefusedSignatures();

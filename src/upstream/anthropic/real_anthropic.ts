@@ -7,6 +7,7 @@ import {
   type ThinkingBlock,
 } from "../../translate/reasoning/provenance.ts";
 import { FOREIGN_SIGNATURES, REFUSED_SIGNATURES, signsAsAnthropic } from "./foreign_signatures.ts";
+import type { UpstreamServer } from "../../resilience/server_key.ts";
 
 type Body = Record<string, unknown>;
 type Block = { type?: string };
@@ -66,11 +67,11 @@ export function stripUnverifiableThinkingForAnthropic(body: Body): Body {
 }
 
 /**
- * `body` without the thinking `provider` refused before (foreign_signatures.ts): what a server
- * other than the real Anthropic API is sent once it answered 400 about a signature in this
+ * `body` without the thinking `provider`'s server refused before (foreign_signatures.ts): what a
+ * server other than the real Anthropic API is sent once it answered 400 about a signature in this
  * session. The same body when it refused none.
  */
-export function withoutRefusedThinking(body: Body, provider: string): Body {
+export function withoutRefusedThinking(body: Body, provider: UpstreamServer): Body {
   const refused = REFUSED_SIGNATURES.of(provider);
   return refused ? stripThinkingForAnthropic(body, (block) => refused.hasBlock(block)) : body;
 }

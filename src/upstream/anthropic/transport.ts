@@ -55,7 +55,7 @@ export const anthropicTransport: Transport = {
     const anthropic = verifiesSignatures(request.provider);
     const clean = (b: Record<string, unknown>) => {
       const cleaned = withExtraBody(outgoing.clean(b, request.model), settings);
-      return anthropic ? cleaned : withoutRefusedThinking(cleaned, request.provider.id);
+      return anthropic ? cleaned : withoutRefusedThinking(cleaned, request.provider);
     };
     const call = (sent: Record<string, unknown>) =>
       callAnthropic({
@@ -80,7 +80,7 @@ export const anthropicTransport: Transport = {
       // Refused by Anthropic they are foreign everywhere; by another server (a gateway in front
       // of Anthropic, a vendor's endpoint), only for that server.
       if (anthropic) FOREIGN_SIGNATURES.noteHistory(sent);
-      else REFUSED_SIGNATURES.noteHistory(request.provider.id, sent);
+      else REFUSED_SIGNATURES.noteHistory(request.provider, sent);
       const again = clean(body);
       if (JSON.stringify(again.messages) !== JSON.stringify(sent.messages)) {
         request.log?.warn(

@@ -7,7 +7,7 @@
 
 import type { Logger } from "../../core/log.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
-import type { LearnedParams } from "../../resilience/learned_params.ts";
+import type { LearnedParams, LearningProvider } from "../../resilience/learned_params.ts";
 import type { OutgoingHeaders } from "./headers.ts";
 import { fewerOutputTokens } from "./affordable_output.ts";
 import { refusedOutputLimit, withOutputLimits } from "./output_limit.ts";
@@ -43,10 +43,11 @@ export interface Lesson extends Sent {
    * Learns what was refused (a beta, a parameter, images, an output limit), unless the answer to
    * the retry without it still reads as its refusal: then the words were the client's own, quoted
    * back by the upstream (a validation error repeating a tool type or a prompt), and one client's
-   * request must not change what every other client sends.
+   * request must not change what every other client sends. True when it logged what it learned:
+   * that line then stands for the re-send (see {@link resentLine}).
    */
-  readonly settle?: (retry: Retried) => void;
-  /** What was refused and what the next try changes, for the refused try's span. */
+  readonly settle?: (retry: Retried) => boolean;
+  /** What was refused and what the next try changes, for the refused try's span and the log. */
   readonly why: string;
 }
 
@@ -59,7 +60,8 @@ export interface Retried {
 
 /** Where lessons are kept, and for which target. */
 export interface Pupil {
-  readonly provider: string;
+  /** The provider: its name for the log, its server for what is learned. */
+  readonly provider: LearningProvider;
   readonly model: string;
   readonly learned: LearnedParams;
   readonly log?: Logger;
@@ -132,7 +134,7 @@ export function lessonOf(
         betasRefused(upstreamMessage(retry.bodyText), retry.bodyText, sent)
           .some((beta) => betas.includes(beta)),
       () => {
-        if (!learnAll(pupil, [...entries, ...fields])) return;
+        if (!learnAll(pupil, [...entries, ...fields])) return false;
         // Named like the fields, or the log says a beta went and not what went with it (the
         // classifier's `classifier_tool_calls` in a safeguard kept for another beta).
         const parts = [
@@ -141,7 +143,7 @@ export function lessonOf(
           ...toolsNeeding(betas).map((type) => `${type} tools`),
         ];
         const also = parts.length > 0 ? ` (and the body's ${parts.join(", ")}, which need it)` : "";
-        warn(
+        return warn(
           pupil,
           `does not accept anthropic-beta ${betas.join(", ")}: sent again without it${also}, ` +
             "and left out from now on",
@@ -166,10 +168,6 @@ export function lessonOf(
   const fewer = fewerOutputTokens(failure.status, message, body);
   if (fewer) {
     // Not learned: the room depends on this prompt's size and the account's balance.
-    pupil.log?.info(
-      `provider "${pupil.provider}" model "${pupil.model}" refused the output asked for ` +
-        `(${failure.status}): sent again with ${fewer}`,
-    );
     return {
       body: withOutputLimits(body, [fewer]),
       headers,
@@ -183,10 +181,9 @@ export function lessonOf(
     const what = value === undefined ? `"${name}"` : `${name} "${value}"`;
     const settle = learnedUnlessRepeated(
       (retry) => retry.status === 400 && refusedParameter(retry.bodyText, body) === param,
-      () => {
-        if (!learnAll(pupil, [param])) return;
-        warn(pupil, `does not accept ${what}: sent again without it, and left out from now on`);
-      },
+      () =>
+        learnAll(pupil, [param]) &&
+        warn(pupil, `does not accept ${what}: sent again without it, and left out from now on`),
     );
     return {
       body: withoutParams(body, [param]),
@@ -218,11 +215,11 @@ export function lessonOf(
  */
 function learnedUnlessRepeated(
   repeated: (retry: Retried) => boolean,
-  learn: () => unknown,
-): (retry: Retried) => void {
+  learn: () => boolean | undefined,
+): (retry: Retried) => boolean {
   return (retry) => {
-    if (!retry.ok && repeated(retry)) return;
-    learn();
+    if (!retry.ok && repeated(retry)) return false;
+    return learn() === true;
   };
 }
 
@@ -231,6 +228,23 @@ function learnAll(pupil: Pupil, entries: readonly string[]): boolean {
   return entries.map((e) => pupil.learned.learn(pupil.provider, pupil.model, e)).some(Boolean);
 }
 
-function warn(pupil: Pupil, what: string): void {
-  pupil.log?.warn(`provider "${pupil.provider}" model "${pupil.model}" ${what}`);
+function warn(pupil: Pupil, what: string): true {
+  pupil.log?.warn(`${pupilName(pupil)} ${what}`);
+  return true;
+}
+
+function pupilName(pupil: Pick<Pupil, "provider" | "model">): string {
+  return `provider "${pupil.provider.id}" model "${pupil.model}"`;
+}
+
+/**
+ * The log line of a re-send whose lesson logged nothing (not learned: the room a balance leaves,
+ * a refusal the retry met again, or one known already), so that each re-send is in the log once.
+ */
+export function resentLine(
+  pupil: Pick<Pupil, "provider" | "model">,
+  status: number | undefined,
+  lesson: Pick<Lesson, "why">,
+): string {
+  return `${pupilName(pupil)} answered ${status ?? "an error"}: ${lesson.why}`;
 }

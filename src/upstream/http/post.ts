@@ -19,7 +19,7 @@ import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike, routeFor } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import type { TryTrace } from "../try_trace.ts";
-import { applyLearned, lessonOf } from "./lessons.ts";
+import { applyLearned, lessonOf, resentLine } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { withoutKeys } from "../../core/secrets.ts";
@@ -221,13 +221,13 @@ export async function postJsonLearning(
   options: LearningPostOptions,
 ): Promise<PostSuccess | PostFailure> {
   const { provider, model, learned } = options;
-  const known = learned?.for(provider.id, model) ?? new Set<string>();
+  const known = learned?.for(provider, model) ?? new Set<string>();
   const { trace } = options;
   let sent = applyLearned({ body: options.json, headers: options.headers }, known);
   let result = await sentLogged({ ...options, headers: traced(sent.headers, trace) }, sent.body);
   if (!learned || options.learn === false) return result;
   const pupil = {
-    provider: provider.id,
+    provider,
     model,
     learned,
     ...(options.log ? { log: options.log } : {}),
@@ -238,8 +238,10 @@ export async function postJsonLearning(
     if (!next) break;
     sent = next;
     trace?.again(result.status, next.why);
+    const refused = result.status;
     result = await sentLogged({ ...options, headers: traced(sent.headers, trace) }, sent.body);
-    next.settle?.(result);
+    // One line per re-send: what was learned, or else what was refused and sent again.
+    if (!next.settle?.(result)) options.log?.info(resentLine(pupil, refused, next));
   }
   return result;
 }

@@ -255,9 +255,14 @@ export class OllamaContextWatch implements RequestObserver {
     let context = runningContext(loaded, model);
     if (context === undefined) {
       const count = await tokens().catch(() => undefined);
-      if (count === undefined || count <= FITS_ANY_CONTEXT || !await this.#load(provider, model)) {
-        return;
-      }
+      if (count === undefined || count <= FITS_ANY_CONTEXT) return;
+      // One request more to the same Ollama, on the request's way: said, as a re-send is.
+      this.#log.info(
+        `provider "${provider.id}" (model ${model}) is not loaded and the prompt (${count} tokens ` +
+          "by ccp's count) may be longer than the context Ollama would load it with: loaded " +
+          "first, and its context read before the request is sent",
+      );
+      if (!await this.#load(provider, model)) return;
       const now = await this.#loaded(provider);
       context = now && runningContext(now, model);
     }

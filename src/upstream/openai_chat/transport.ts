@@ -26,6 +26,7 @@ import {
 } from "./gemini_thoughts.ts";
 import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from "../transport.ts";
 import { hidesThinking } from "../../translate/anthropic/blocks.ts";
+import { serverTag } from "../../resilience/server_key.ts";
 
 /** Sends Anthropic Messages requests to an OpenAI Chat Completions upstream. */
 export const openAITransport: Transport = {
@@ -43,6 +44,7 @@ export const openAITransport: Transport = {
       dialect: unasked ? { ...dialect, reasoningAllowance: unasked.allowance } : dialect,
       model,
       provider: provider.id,
+      server: serverTag(provider),
       ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
       ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
     });

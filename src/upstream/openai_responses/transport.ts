@@ -57,13 +57,13 @@ export const openAIResponsesTransport: Transport = {
         },
       );
     };
-    const sent = withoutRefusedReasoning(client, provider.id);
+    const sent = withoutRefusedReasoning(client, provider);
     const result = await post(sent);
     if (result.ok || !refusesEncryptedReasoning(result.status, result.bodyText)) return result;
     // Reasoning made elsewhere (another server or account behind this id): one refused round trip,
     // then the session goes on without it.
-    noteRefusedReasoning(provider.id, sent);
-    const again = withoutRefusedReasoning(client, provider.id);
+    noteRefusedReasoning(provider, sent);
+    const again = withoutRefusedReasoning(client, provider);
     if (again === sent) return result;
     const why = "encrypted reasoning made elsewhere could not be decrypted: sent again without " +
       "the history's reasoning";

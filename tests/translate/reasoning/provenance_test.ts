@@ -8,6 +8,7 @@ import {
   isCcpSignature,
   modelFamily,
   type ReasoningProvenance,
+  sameReasoningOrigin,
   stripCcpThinking,
 } from "../../../src/translate/reasoning/provenance.ts";
 
@@ -228,4 +229,15 @@ Deno.test("stripCcpThinking", async (t) => {
     };
     assert.equal(stripCcpThinking(request), request);
   });
+});
+
+Deno.test("reasoning tagged with the server that made it is that server's alone", () => {
+  const tagged = decodeCcpSignature(encodeCcpSignature({ ...ORIGIN, server: "a1b2c3" }))!;
+  assert.equal(tagged.server, "a1b2c3");
+  assert.equal(sameReasoningOrigin(tagged, "deepseek", "deepseek-v4-pro", "a1b2c3"), true);
+  // The provider id now points at another server (a reload moved it).
+  assert.equal(sameReasoningOrigin(tagged, "deepseek", "deepseek-v4-pro", "ffffff"), false);
+  // A signature made before servers were tagged still goes back to its provider and family.
+  assert.equal(sameReasoningOrigin(ORIGIN, "deepseek", "deepseek-v4-pro", "ffffff"), true);
+  assert.equal(sameReasoningOrigin(tagged, "other", "deepseek-v4-pro", "a1b2c3"), false);
 });

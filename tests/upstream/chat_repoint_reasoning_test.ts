@@ -1,0 +1,122 @@
+/**
+ * A Chat Completions model's reasoning goes back (as `reasoning_content`) only to the provider and
+ * model family that made it. A reload that points the provider's name at another server must not
+ * send that server the first one's reasoning: it was not made there, and a server may refuse or
+ * misread reasoning of another (DeepSeek's is checked against its own thinking). It goes as any
+ * other maker's reasoning does; the server that made it still gets it back.
+ */
+
+import assert from "node:assert/strict";
+import { postMessages, startCcp } from "../helpers/ccp.ts";
+import { provider, testConfig } from "../helpers/config.ts";
+
+type Obj = Record<string, unknown>;
+
+/** A DeepSeek-like Chat server: it reasons (`reasoning_content`) and calls a tool. */
+function startServer(name: string) {
+  const bodies: Obj[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json() as Obj;
+    bodies.push(body);
+    return Response.json({
+      id: `chatcmpl-${bodies.length}`,
+      object: "chat.completion",
+      model: body.model,
+      choices: [{
+        index: 0,
+        message: {
+          role: "assistant",
+          content: null,
+          reasoning_content: `${name} reasons`,
+          tool_calls: [{
+            id: `call_${name}_${bodies.length}`,
+            type: "function",
+            function: { name: "Bash", arguments: '{"command":"ls"}' },
+          }],
+        },
+        finish_reason: "tool_calls",
+      }],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/v1`,
+    bodies,
+    close: () => server.shutdown(),
+  };
+}
+
+const config = (baseUrl: string) =>
+  testConfig({
+    providers: [
+      provider("chat", {
+        type: "openai",
+        preset: "deepseek",
+        baseUrl,
+        apiKeys: ["sk-chat-0123456789abcdef"],
+        authHeader: "bearer",
+        maxRetries: 0,
+      }),
+    ],
+    routes: { default: "chat/deepseek-v4-pro" },
+  });
+
+const TOOLS = [{
+  name: "Bash",
+  description: "Runs a command",
+  input_schema: { type: "object", properties: { command: { type: "string" } } },
+}];
+
+/** One turn of the tool loop: `history` then the answer's blocks and a tool result. */
+async function turn(url: string, history: Obj[]): Promise<Obj[]> {
+  const res = await postMessages(url, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 2000,
+    thinking: { type: "enabled", budget_tokens: 1024 },
+    tools: TOOLS,
+    messages: history,
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const message = await res.json() as { content: Obj[] };
+  const call = message.content.find((b) => b.type === "tool_use")!;
+  return [
+    ...history,
+    { role: "assistant", content: message.content },
+    {
+      role: "user",
+      content: [{ type: "tool_result", tool_use_id: call.id, content: "a.txt" }],
+    },
+  ];
+}
+
+/** The reasoning each assistant message of a body carried. */
+const reasoningOf = (body: Obj) =>
+  (body.messages as Obj[]).filter((m) => m.role === "assistant").map((m) => m.reasoning_content);
+
+Deno.test("a reload that re-points a Chat provider sends the new server none of the old one's reasoning", async () => {
+  const first = startServer("first");
+  const second = startServer("second");
+  const ccp = startCcp(config(first.url));
+  try {
+    let history = await turn(ccp.url, [{ role: "user", content: "list the files" }]);
+    // Back to the server that made it: its reasoning goes back with its tool call.
+    history = await turn(ccp.url, history);
+    assert.deepEqual(reasoningOf(first.bodies[1]!), ["first reasons"]);
+    ccp.setConfig(config(second.url));
+    await turn(ccp.url, history);
+    const sent = reasoningOf(second.bodies[0]!);
+    assert.equal(sent.length, 2);
+    assert.ok(
+      sent.every((r) => r !== "first reasons"),
+      `the first server's reasoning reached the second: ${JSON.stringify(sent)}`,
+    );
+    // Pointed back, the first server gets its own reasoning again.
+    ccp.setConfig(config(first.url));
+    await turn(ccp.url, history);
+    assert.deepEqual(reasoningOf(first.bodies[2]!), ["first reasons", "first reasons"]);
+  } finally {
+    await ccp.close();
+    await first.close();
+    await second.close();
+  }
+});
