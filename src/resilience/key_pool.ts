@@ -243,15 +243,15 @@ export class KeyPool {
     if (!slot) return 0;
     if (status === 403 && model !== WHOLE_KEY) {
       const until = this.#clock.now() + this.#blockMs;
-      blockModel(slot, model, { until, status, reason }, this.#clock.now());
       slot.setAsideSeq = ++this.#seq;
+      blockModel(slot, model, { until, status, reason, seq: this.#seq }, this.#clock.now());
       if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
       return until;
     }
     slot.blockedUntil = this.#clock.now() + this.#blockMs;
     slot.status = status;
     slot.reason = reason;
-    slot.setAsideSeq = ++this.#seq;
+    slot.setAsideSeq = slot.blockedSeq = ++this.#seq;
     if (key.index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
     return slot.blockedUntil;
   }
@@ -304,15 +304,15 @@ export class KeyPool {
     if (!slot || until <= this.#clock.now() || slot.blockedUntil >= until) return;
     if (model !== WHOLE_KEY) {
       if ((slot.blocks.get(model)?.until ?? 0) >= until) return;
-      blockModel(slot, model, { until, status, reason }, this.#clock.now());
       slot.setAsideSeq = ++this.#seq;
+      blockModel(slot, model, { until, status, reason, seq: this.#seq }, this.#clock.now());
       if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
       return;
     }
     slot.blockedUntil = until;
     slot.status = status;
     slot.reason = reason;
-    slot.setAsideSeq = ++this.#seq;
+    slot.setAsideSeq = slot.blockedSeq = ++this.#seq;
     if (index === this.#current) this.#moveTo((this.#current + 1) % this.#slots.length);
   }
 

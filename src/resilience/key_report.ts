@@ -48,8 +48,8 @@ export function restsOf(slots: readonly Slot[], now: number): KeyRest[] {
     const blocks: Array<[string, Block]> = [...slot.blocks];
     const whole = blockFor(slot, WHOLE_KEY, now);
     if (whole) blocks.push([WHOLE_KEY, whole]);
-    for (const [model, block] of blocks) {
-      if (block.until > now) rests.push({ index, model, ...block });
+    for (const [model, { until, status, reason }] of blocks) {
+      if (until > now) rests.push({ index, model, until, status, reason });
     }
   });
   return rests;
@@ -116,7 +116,9 @@ export function snapshotOf(s: Slot, now: number): KeySnapshot {
     }
   }
   const setAside: Record<string, Block> = {};
-  for (const [model, b] of s.blocks) if (b.until > now) setAside[model] = b;
+  for (const [model, { until, status, reason }] of s.blocks) {
+    if (until > now) setAside[model] = { until, status, reason };
+  }
   const blocked = s.blockedUntil > now;
   const base = { label: s.lease.label, uses: s.uses };
   const perModel = {

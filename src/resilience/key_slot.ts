@@ -30,6 +30,11 @@ export interface Block {
   readonly reason: string;
 }
 
+/** A set-aside for one model, with its place in the pool's order of set-asides. */
+export interface ModelBlock extends Block {
+  readonly seq: number;
+}
+
 /** One key of a pool and what has happened to it. */
 export interface Slot {
   readonly lease: KeyLease;
@@ -37,8 +42,10 @@ export interface Slot {
   blockedUntil: number;
   status?: number;
   reason?: string;
+  /** Place of the whole-key set-aside in the pool's order of set-asides. */
+  blockedSeq: number;
   /** Set-asides for one upstream model (a 403: an account without access to that model). */
-  readonly blocks: Map<string, Block>;
+  readonly blocks: Map<string, ModelBlock>;
   /** 429 cool-downs by upstream model; {@link WHOLE_KEY} for the whole key. */
   readonly cooling: Map<string, Cooling>;
   /** Consecutive 429s per model (kept after a cool-down ends, cleared by a success). */
@@ -99,6 +106,7 @@ export function newSlot(value: string, index: number): Slot {
   return {
     lease: { index, value, label: labelOf(value, index) },
     blockedUntil: 0,
+    blockedSeq: 0,
     blocks: new Map(),
     cooling: new Map(),
     strikes: new Map(),
@@ -132,7 +140,9 @@ export function cool(slot: Slot, model: string, cooling: Cooling, now: number): 
 /**
  * The set-aside that keeps `slot` from serving `model` now (expired ones dropped): with both a
  * whole-key one and one for `model`, the later, as it says what the key is answered now (a key set
- * aside after a 401, re-tried for a model that then answered 403).
+ * aside after a 401, re-tried for a model that then answered 403). Both last as long, so the one
+ * ending later was recorded later; two recorded within the same millisecond end together, and the
+ * order they were recorded in decides.
  */
 export function blockFor(slot: Slot, model: string, now: number): Block | undefined {
   const whole = slot.blockedUntil > now
@@ -142,11 +152,14 @@ export function blockFor(slot: Slot, model: string, now: number): Block | undefi
   const block = slot.blocks.get(model);
   if (block && block.until <= now) slot.blocks.delete(model);
   const own = block && block.until > now ? block : undefined;
-  return whole && own ? (own.until > whole.until ? own : whole) : whole ?? own;
+  if (!whole || !own) return whole ?? own;
+  const later = own.until > whole.until ||
+    (own.until === whole.until && own.seq > slot.blockedSeq);
+  return later ? own : whole;
 }
 
 /** Records a set-aside for one model, within {@link MAX_MODELS_PER_KEY}, ended ones first. */
-export function blockModel(slot: Slot, model: string, block: Block, now: number): void {
+export function blockModel(slot: Slot, model: string, block: ModelBlock, now: number): void {
   if (slot.blocks.size >= MAX_MODELS_PER_KEY && !slot.blocks.has(model)) {
     for (const [name, b] of slot.blocks) if (b.until <= now) slot.blocks.delete(name);
   }
@@ -167,6 +180,7 @@ export function unblock(slot: Slot): void {
 export function inherit(slot: Slot, old: Slot, now: number): void {
   if (old.blockedUntil > now) {
     slot.blockedUntil = old.blockedUntil;
+    slot.blockedSeq = old.blockedSeq;
     slot.status = old.status;
     slot.reason = old.reason;
   }

@@ -204,7 +204,9 @@ export async function spawnCcp(
     process,
     stdout: () => out.text,
     stderr: () => err.text,
-    async waitForStderr(pattern, timeoutMs = 20_000) {
+    // Bounds against a hang, not timings: on a loaded machine a ccp started from source took
+    // over 20 s to say it listens.
+    async waitForStderr(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const match = err.text.match(pattern);
@@ -215,7 +217,7 @@ export async function spawnCcp(
       }
       throw new Error(`stderr never matched ${pattern}:\n${err.text}`);
     },
-    async exit(timeoutMs = 20_000) {
+    async exit(timeoutMs = 60_000) {
       const limit = sleep(timeoutMs);
       const result = await Promise.race([ended, limit.promise]);
       limit.cancel();

@@ -3,6 +3,8 @@
  * gives it the environment those tests run it in.
  */
 
+import { hangBound } from "./within.ts";
+
 /** `"claude"` when `claude --version` runs here, else undefined. */
 export async function findClaude(): Promise<string | undefined> {
   try {
@@ -54,7 +56,8 @@ export const STREAM_JSON: readonly string[] = ["--output-format", "stream-json",
 
 /**
  * Runs `claude` with `args` in `cwd` with exactly the environment `env` (nothing of the test
- * runner's own), no stdin, and its output collected; it is killed after `ms`.
+ * runner's own), no stdin, and its output collected; it is killed after `ms` (at least
+ * {@link hangBound}).
  */
 export function runClaude(
   args: readonly string[],
@@ -70,6 +73,6 @@ export function runClaude(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout(ms),
+    signal: AbortSignal.timeout(hangBound(ms)),
   }).output();
 }

@@ -1,6 +1,7 @@
 /** Drives an interactive program (the real Claude Code) in a detached tmux session. */
 
 import { CLAUDE_QUIET } from "./claude.ts";
+import { hangBound } from "./within.ts";
 
 /** True when `tmux` and `claude` can both be started here. */
 export async function tmuxAndClaude(): Promise<boolean> {
@@ -138,13 +139,16 @@ export async function screen(session: string): Promise<string> {
   return new TextDecoder().decode((await tmux("capture-pane", "-p", "-t", session)).stdout);
 }
 
-/** Polls the pane until it matches `pattern`; throws with the last screen after `ms`. */
+/**
+ * Polls the pane until it matches `pattern`; throws with the last screen after `ms` (at least
+ * {@link hangBound}: the Claude Code it shows may be slow on a loaded machine).
+ */
 export async function waitForScreen(
   session: string,
   pattern: RegExp,
   ms: number,
 ): Promise<string> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + hangBound(ms);
   let text = "";
   while (Date.now() < deadline) {
     text = await screen(session);

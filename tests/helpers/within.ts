@@ -14,3 +14,15 @@ export async function within<T>(promise: Promise<T>, ms: number, what = "it"): P
     cancel();
   }
 }
+
+/**
+ * The least time a wait that only guards against a hang is given. The full suite runs on two
+ * cores beside other work, where a real `claude` took several times as long as on an idle
+ * machine; such a wait gains nothing from failing sooner, and a test that passes waits no longer.
+ */
+export const HANG_MS = 120_000;
+
+/** A bound against a hang for a wait of `ms` on an idle machine: `ms`, at least {@link HANG_MS}. */
+export function hangBound(ms: number): number {
+  return Math.max(ms, HANG_MS);
+}

@@ -2,10 +2,15 @@
 
 const decoder = new TextDecoder();
 
-/** Reads until the server closes the connection (bounded); returns what it sent. */
+/**
+ * Reads until the server closes the connection, or until what it sent satisfies `enough` (bounded,
+ * by default only against a hang: a loaded machine took the server's 400 past 3 s); returns what
+ * it sent.
+ */
 export async function readToClose(
   conn: Deno.Conn,
-  ms = 3000,
+  ms = 30_000,
+  enough: (text: string) => boolean = () => false,
 ): Promise<{ text: string; closed: boolean }> {
   const buffer = new Uint8Array(65536);
   let text = "";
@@ -20,5 +25,6 @@ export async function readToClose(
     if (n === "timeout") return { text, closed: false };
     if (n === null) return { text, closed: true };
     text += decoder.decode(buffer.subarray(0, n));
+    if (enough(text)) return { text, closed: false };
   }
 }

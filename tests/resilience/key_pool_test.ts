@@ -336,6 +336,31 @@ Deno.test("KeyPool: a 403 sets a key aside for its model, a 401 for every model"
     assert.ok(!pool.pick("m2").ok);
     assert.equal(pool.snapshot()[0]!.state, "blocked");
   });
+  await t.step("within one millisecond, the refusal recorded last is the one reported", () => {
+    // The clock stands still: both set-asides end at the same moment.
+    const after401 = new KeyPool([K1], { clock: new FakeClock() });
+    const key = take(after401);
+    after401.rejected(key, 401, "invalid key", "m0");
+    after401.rejected(key, 403, "no access to m1", "m1");
+    const m1 = after401.pick("m1");
+    assert.ok(!m1.ok);
+    assert.deepEqual([m1.recentStatuses, m1.lastRefusal], [[403], "no access to m1"]);
+    assert.equal(after401.setAsideStatus(key, "m1"), 403);
+    const after403 = new KeyPool([K1], { clock: new FakeClock() });
+    after403.rejected(key, 403, "no access to m1", "m1");
+    after403.rejected(key, 401, "invalid key", "m0");
+    const again = after403.pick("m1");
+    assert.ok(!again.ok);
+    assert.deepEqual([again.recentStatuses, again.lastRefusal], [[401], "invalid key"]);
+    // What /health and shared state are given of a set-aside: its end, status and words only.
+    const until = new FakeClock().now() + 30 * 60_000;
+    const block = { until, status: 403, reason: "no access to m1" };
+    assert.deepEqual(after401.snapshot()[0]!.setAside, { m1: block });
+    assert.deepEqual(after401.rests(), [
+      { index: 0, model: "m1", ...block },
+      { index: 0, model: "*", until, status: 401, reason: "invalid key" },
+    ]);
+  });
 });
 
 Deno.test("KeyPool: a cool-down or set-aside adopted from shared state lasts no longer than one of its own", async () => {

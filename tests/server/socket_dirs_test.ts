@@ -207,9 +207,10 @@ Deno.test("a second stop signal exits at once and still removes the socket direc
   await Deno.mkdir(tmp);
   // An upstream that holds every request, so the first signal's drain waits.
   const held = Promise.withResolvers<void>();
+  const reached = Promise.withResolvers<void>();
   const upstream = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async () => (await held.promise, new Response("{}")),
+    async () => (reached.resolve(), await held.promise, new Response("{}")),
   );
   await Deno.writeTextFile(
     `${dir}/c.yaml`,
@@ -232,10 +233,11 @@ Deno.test("a second stop signal exits at once and still removes the socket direc
       }),
     }).then((res) => res.body?.cancel(), () => {});
     assert.equal((await names(`${tmp}/${PARENT}`)).length, 1);
-    // The request has reached the upstream once the drain has one to wait for.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once the request has reached the upstream, the drain has one to wait for.
+    await reached.promise;
     ccp.process.kill("SIGTERM");
     await ccp.waitForStderr(/Stopping/);
+    // Past the 200 ms within which a second signal is the same stop sent twice.
     await new Promise((resolve) => setTimeout(resolve, 300));
     ccp.process.kill("SIGTERM");
     assert.equal((await ccp.exit()).code, 130, ccp.stderr());

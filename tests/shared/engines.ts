@@ -210,3 +210,17 @@ export async function until(
   }
   throw new Error(`${what} did not happen within ${ms} ms`);
 }
+
+/**
+ * Waits until `store` reaches its server: its first call connects, and a loaded machine may take
+ * longer than the 500 ms ccp waits for a call (a ping that fails so says nothing of the server).
+ */
+export async function answering(store: { ping(): Promise<boolean> }, ms = 20_000): Promise<void> {
+  await until(() => store.ping(), ms, "the server answering a ping");
+}
+
+/** How many times the Redis at `port` has run EVAL (a script held by a pause is not counted). */
+export async function evalCalls(port: number): Promise<number> {
+  const stats = await redisReply(port, "INFO commandstats");
+  return Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}

@@ -8,14 +8,16 @@ import assert from "node:assert/strict";
 import { RedisGuards } from "../../src/shared/redis_guards.ts";
 import { silentLogger } from "../../src/core/log.ts";
 import type { SharedSyncInput } from "../../src/resilience/shared_sync.ts";
-import { redisStatus, redisTest } from "./engines.ts";
+import { answering, evalCalls, redisStatus, redisTest, until } from "./engines.ts";
 
 redisTest("a slot taken by a sync that answered too late is given back", async (redis) => {
   const guards = new RedisGuards(redis.url, "late:", silentLogger);
   try {
-    assert.equal(await guards.ping(), true);
-    // Every client waits ~0.9 s: the sync gives up at 0.5 s, then Redis runs its script.
-    assert.equal(await redisStatus(redis.port, "CLIENT PAUSE 900 ALL"), "+OK");
+    await answering(guards);
+    const ran = await evalCalls(redis.port);
+    // Scripts wait until the pause is lifted, after the sync gave up at 0.5 s however slowly a
+    // loaded machine gets there; then Redis runs its script.
+    assert.equal(await redisStatus(redis.port, "CLIENT PAUSE 20000 WRITE"), "+OK");
     const input = {
       provider: "p",
       model: "m",
@@ -23,8 +25,15 @@ redisTest("a slot taken by a sync that answered too late is given back", async (
       maxConcurrency: 2,
     } as unknown as SharedSyncInput;
     await assert.rejects(guards.sync(input), /no answer within/);
-    await new Promise((r) => setTimeout(r, 1200));
-    assert.equal(await redisStatus(redis.port, "ZCARD late:slots:p"), ":0");
+    assert.equal(await evalCalls(redis.port), ran, "the sync's script waits for the pause");
+    assert.equal(await redisStatus(redis.port, "CLIENT UNPAUSE"), "+OK");
+    await until(
+      async () =>
+        await evalCalls(redis.port) > ran &&
+        await redisStatus(redis.port, "ZCARD late:slots:p") === ":0",
+      20_000,
+      "the late script's slot given back",
+    );
   } finally {
     guards.close();
   }
@@ -35,7 +44,7 @@ redisTest(
   async (redis) => {
     const guards = new RedisGuards(redis.url, "drop:", silentLogger);
     try {
-      assert.equal(await guards.ping(), true);
+      await answering(guards);
       const input = {
         provider: "p",
         model: "m",
@@ -44,21 +53,16 @@ redisTest(
       } as unknown as SharedSyncInput;
       const { slot } = await guards.sync(input);
       assert.ok(slot);
+      assert.equal(await redisStatus(redis.port, "ZCARD drop:slots:p"), ":1");
       // The connection drops (a network blip) just as the answer ends and the slot is given back.
       assert.match(await redisStatus(redis.port, "CLIENT KILL TYPE normal"), /^:\d+/);
       guards.release("p", slot);
-      // The monitor's next pings find Redis again.
-      let up = false;
-      for (let i = 0; i < 30 && !up; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        up = await guards.ping();
-      }
-      assert.equal(up, true);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(
-        await redisStatus(redis.port, "ZCARD drop:slots:p"),
-        ":0",
-        "the slot is still held",
+      // The monitor's next pings find Redis again, and the release is sent then.
+      await answering(guards);
+      await until(
+        async () => await redisStatus(redis.port, "ZCARD drop:slots:p") === ":0",
+        20_000,
+        "the slot given back",
       );
     } finally {
       guards.close();
