@@ -142,8 +142,8 @@ const BARE_ARGUMENT_KEYS = ["arguments", "parameters"];
 
 /**
  * The call a Hermes/Qwen JSON object spells, or `null`. `bare`: the object came with no tag
- * around it, so it must hold nothing but the name and its arguments (one key of them): a JSON
- * answer that says more (a tool's own definition, say) is no call.
+ * around it, so it must hold the name and its arguments (one key of them) and nothing else: a
+ * JSON answer that says more (a tool's own definition, say), or only a name, is no call.
  */
 export function jsonCall(
   body: string,
@@ -164,7 +164,7 @@ function onlyNameAndArguments(value: Record<string, unknown>): boolean {
     if (BARE_ARGUMENT_KEYS.includes(key)) argumentKeys++;
     else if (key !== "name") return false;
   }
-  return argumentKeys <= 1;
+  return argumentKeys === 1;
 }
 
 /** The call `raw` (one whole `<tool_call>` or `<function=` span) spells, or `null`. */

@@ -112,6 +112,8 @@ Deno.test("bare JSON that is not the whole answer, or no call of an offered tool
     '{"name": "Read", "description": "Reads a file", "input_schema": {"type": "object"}}',
     '{"name": "Bash", "arguments": {"command": "ls"}, "output": "a.txt"}',
     `[${READ}, {"name": "Bash", "description": "Runs a command"}]`,
+    // An object that only names a tool, as JSON with a `name` field does: a call says its arguments.
+    '{"name": "Bash"}',
     '{"name": "Read", "arguments": [1]}',
     '{"name": "Read", "arguments": {"file_path": "/a"}',
     "```python\nprint(1)\n```",
