@@ -5,6 +5,7 @@
  */
 
 import type { Config, LogLevel } from "../config/types.ts";
+import { messageOf } from "../core/errors.ts";
 import { createLogger } from "../core/log.ts";
 import { lineBatch } from "../core/line_batch.ts";
 import type { CliFlags } from "./args.ts";
@@ -44,8 +45,13 @@ export async function serveLog(options: ServeLogOptions, first: Config): Promise
   const { logFormat } = first.server;
   const logFile = options.logFile ?? first.server.logFile;
   const out = logFile
-    ? await fileSink(logFile)
-    : (text: string) => ctx.io.err(text.replace(/\n$/, ""));
+    ? droppingFailures(await fileSink(logFile), (why) =>
+      ctx.io.err(
+        `ccp: cannot write the log file ${logFile}: ${why}; its lines are dropped until it can ` +
+          "be written again",
+      ))
+    // Where stderr itself fails there is nowhere to say so (a closed pipe is dropped already).
+    : droppingFailures((text: string) => ctx.io.err(text.replace(/\n$/, "")), () => {});
   const lines = lineBatch(out);
   const log = swappableLogger(
     (level) =>
@@ -64,4 +70,27 @@ export async function serveLog(options: ServeLogOptions, first: Config): Promise
     for (const type of EXIT_EVENTS) globalThis.removeEventListener(type, lines.flush);
   };
   return { log, logFile, levelFor, flush: lines.flush, closed };
+}
+
+/**
+ * `out`, whose failures (a full disk, a pipe whose reader went) drop the lines it was given: the
+ * lines are written at the end of a turn, where a throw would end the process, or at a warning,
+ * where it would fail the request that logs it. `tell` hears why once each time writes start to
+ * fail.
+ */
+function droppingFailures(
+  out: (text: string) => void,
+  tell: (why: string) => void,
+): (text: string) => void {
+  let failing = false;
+  return (text) => {
+    try {
+      out(text);
+      failing = false;
+    } catch (err) {
+      if (failing) return;
+      failing = true;
+      tell(messageOf(err));
+    }
+  };
 }

@@ -131,3 +131,55 @@ routes:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A log file that is a pipe (a FIFO a log shipper reads), opened with `serveLog`'s writer. */
+async function pipedLog(dir: string) {
+  const path = `${dir}/log.fifo`;
+  const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+  assert.ok(made.success, "mkfifo");
+  const ctx = testContext(dir);
+  const config = configFromYaml({
+    text:
+      `server: { log_level: info, log_file: ${path} }\nproviders: { a: { type: anthropic, base_url: "http://127.0.0.1:9", api_key: k } }\n` +
+      "routes: { default: a/m }\n",
+    file: "c.yaml",
+    env: {},
+  });
+  // Opening a FIFO to write waits for its reader, and the reader's open for a writer.
+  const [reader, served] = await Promise.all([
+    Deno.open(path, { read: true }),
+    serveLog({ ctx, flags: {} }, config),
+  ]);
+  return { ctx, path, reader, ...served };
+}
+
+Deno.test({
+  name:
+    "a log file that can no longer be written (its reader gone) drops lines and says so once; ccp goes on",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ccp_serve_log_pipe_" });
+    const { ctx, path, reader, log, closed } = await pipedLog(dir);
+    try {
+      log.info("read");
+      await turnOver();
+      const buffer = new Uint8Array(4096);
+      const got = new TextDecoder().decode(buffer.subarray(0, (await reader.read(buffer)) ?? 0));
+      assert.match(got, /INFO {2}read\n$/);
+      reader.close();
+      // Written at the turn's end, where a write that throws would end the process.
+      log.info("into a closed pipe");
+      await turnOver();
+      // Written at once, where a write that throws would fail the request that logs it.
+      log.warn("a warning");
+      log.error("an error");
+      await turnOver();
+      assert.equal(ctx.io.stderr.length, 1, ctx.io.stderr.join("\n"));
+      assert.match(ctx.io.stderr[0]!, new RegExp(`^ccp: cannot write the log file ${path}: `));
+      assert.match(ctx.io.stderr[0]!, /lines are dropped/);
+    } finally {
+      closed();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

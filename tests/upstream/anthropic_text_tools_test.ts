@@ -423,3 +423,91 @@ Deno.test("anthropic text tools: each event's JSON is parsed once, by the relay'
   // client's model, the held message_delta and message_stop at the end): twice each without.
   assert.ok(parses <= reads.length + 3, `${parses} parses of ${reads.length} events`);
 });
+
+/** SSE as a client reads it: comments skipped, `data:` lines joined, any line end. */
+function clientEvents(text: string): { event: string; data: Json }[] {
+  const out: { event: string; data: Json }[] = [];
+  for (const block of text.split(/\r\n\r\n|\n\n|\r\r/)) {
+    let event = "message";
+    const data: string[] = [];
+    for (const line of block.split(/\r\n|\n|\r/)) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(line[5] === " " ? 6 : 5));
+    }
+    if (data.length > 0) out.push({ event, data: JSON.parse(data.join("\n")) });
+  }
+  return out;
+}
+
+Deno.test("anthropic text tools: pings, comments, unknown and unnamed events, data over two lines, the stream cut at every byte", async () => {
+  // Events the rewriter gets from the relay's checks in every form they take: those the checks
+  // pass without data (a comment), data the rewriter renumbers (a later tool call), and one the
+  // checks write anew (the input a tool call's start carried, sent before its stop).
+  const line = (e: Json) => JSON.stringify(e);
+  const [head, tail] = [HERMES.slice(0, 20), HERMES.slice(20)];
+  const sse = ": keep-alive\n\n" +
+    `event: message_start\ndata: ${
+      line({
+        type: "message_start",
+        message: { id: "m", type: "message", role: "assistant", model: "q", content: [] },
+      })
+    }\n\n` +
+    `event: ping\ndata: ${line({ type: "ping" })}\n\n` +
+    `data: ${
+      line({ type: "content_block_start", index: 0, content_block: { type: "text" } })
+    }\n\n` +
+    `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,\ndata: "delta":${
+      line({ type: "text_delta", text: head })
+    }}\n\n` +
+    `event: future_event\ndata: ${line({ type: "future_event", note: "x" })}\n\n` +
+    `data: ${
+      line({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: tail } })
+    }\n\n` +
+    `event: content_block_stop\ndata: ${line({ type: "content_block_stop", index: 0 })}\n\n` +
+    `event: content_block_start\ndata: ${
+      line({
+        type: "content_block_start",
+        index: 1,
+        content_block: { type: "tool_use", id: "toolu_n", name: "Bash", input: { command: "pwd" } },
+      })
+    }\n\n` +
+    `event: content_block_stop\ndata: ${line({ type: "content_block_stop", index: 1 })}\n\n` +
+    `event: message_delta\ndata: ${
+      line({
+        type: "message_delta",
+        delta: { stop_reason: "end_turn" },
+        usage: { output_tokens: 9 },
+      })
+    }\n\n` +
+    `event: message_stop\ndata: ${line({ type: "message_stop" })}\n\n`;
+  const want = [
+    { type: "text", text: "Let me look.\n" },
+    { type: "tool_use", name: "Read", input: { file_path: "/a" } },
+    { type: "tool_use", name: "Bash", input: { command: "pwd" } },
+  ];
+  for (const [name, text] of Object.entries({ lf: sse, crlf: sse.replaceAll("\n", "\r\n") })) {
+    const bytes = enc.encode(text);
+    for (let at = 1; at < bytes.length; at++) {
+      let end: { stopReason?: string; usage?: { outputTokens?: number } } = {};
+      const body = relayAnthropicStream(
+        ReadableStream.from([bytes.slice(0, at), bytes.slice(at)]),
+        {
+          clientModel: "claude-x",
+          describeUpstream: "Ollama",
+          rewriter: new TextBlocksRewriter(offeredAnthropicTools(TOOLS), "qwen3-coder"),
+          onEnd: (o) => (end = o),
+        },
+      );
+      const events = clientEvents(await new Response(body).text());
+      const where = `${name}, cut at byte ${at}`;
+      assert.deepEqual(events.map((e) => e.event).slice(0, 2), ["message_start", "ping"], where);
+      assert.ok(events.some((e) => e.event === "future_event"), where);
+      const message = accumulated(events.filter((e) => e.event !== "ping"));
+      assert.deepEqual(shapes(message.content), want, where);
+      assert.equal(message.content[2]!.id, "toolu_n", where);
+      assert.equal(message.stop_reason, "tool_use", where);
+      assert.equal(end.stopReason, "tool_use", where);
+      assert.equal(end.usage?.outputTokens, 9, where);
+    }
+  }
+});

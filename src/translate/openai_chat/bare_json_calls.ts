@@ -3,10 +3,11 @@
  * qwen2.5-coder's template teaches `{"name": "Read", "arguments": {...}}`, and the model at times
  * writes it as the answer's only text, or in a ```json fence, or several as a JSON array
  * (`[{...}, {...}]`). Recovered only when all of the answer's text is such calls (one or several,
- * each naming an offered tool), so prose or a JSON answer stays text. Streamed text is held only
- * while it can still be a call: from the answer's first characters on, while they are layout, a
- * fence's opening, an array's `[` or `,` between calls, or an object that opens as a call of an
- * offered tool does; anything else releases what was held, and the rest passes.
+ * each naming an offered tool and holding nothing but its arguments), so prose or a JSON answer
+ * stays text. Streamed text is held only while it can still be a call: from the answer's first
+ * characters on, while they are layout, a fence's opening, an array's `[` or `,` between calls,
+ * or an object that opens as a call of an offered tool does; anything else releases what was
+ * held, and the rest passes.
  */
 
 import { JsonCompletionScanner } from "./json_scanner.ts";
@@ -199,7 +200,7 @@ export class BareJsonCalls {
 
   /** The object just closed: its call is kept, or false when it spells none. */
   #endObject(): boolean {
-    const call = jsonCall(this.#object!.parts.join(""), this.#tools);
+    const call = jsonCall(this.#object!.parts.join(""), this.#tools, true);
     this.#object = undefined;
     if (!call) return false;
     this.#calls.push(call);

@@ -137,16 +137,34 @@ function skipLayout(text: string, at: number): number {
   return at;
 }
 
-/** The call a Hermes/Qwen JSON object spells, or `null`. */
+/** What a call written as bare JSON holds besides its name: its arguments, under either key. */
+const BARE_ARGUMENT_KEYS = ["arguments", "parameters"];
+
+/**
+ * The call a Hermes/Qwen JSON object spells, or `null`. `bare`: the object came with no tag
+ * around it, so it must hold the name and its arguments (one key of them) and nothing else: a
+ * JSON answer that says more (a tool's own definition, say), or only a name, is no call.
+ */
 export function jsonCall(
   body: string,
   tools: ReadonlyMap<string, OfferedTool>,
+  bare = false,
 ): TextToolCall | null {
   const value = parseJson(body);
   if (!isRecord(value) || typeof value.name !== "string" || !tools.has(value.name)) return null;
+  if (bare && !onlyNameAndArguments(value)) return null;
   let args: unknown = value.arguments ?? value.parameters ?? {};
   if (typeof args === "string") args = parseJson(args);
   return isRecord(args) ? { name: value.name, input: args } : null;
+}
+
+function onlyNameAndArguments(value: Record<string, unknown>): boolean {
+  let argumentKeys = 0;
+  for (const key in value) {
+    if (BARE_ARGUMENT_KEYS.includes(key)) argumentKeys++;
+    else if (key !== "name") return false;
+  }
+  return argumentKeys === 1;
 }
 
 /** The call `raw` (one whole `<tool_call>` or `<function=` span) spells, or `null`. */

@@ -106,6 +106,14 @@ Deno.test("bare JSON that is not the whole answer, or no call of an offered tool
     `${FENCED}\nDone.`,
     '{"name": "Rm", "arguments": {"path": "/"}}',
     '{"config": {"name": "Read"}}',
+    // JSON a user asked for, whose name is not a tool's (a package.json), or that is more than a
+    // call though its name is one (a tool's own definition): what it says is no call.
+    '{"name": "my-app", "version": "1.0.0", "scripts": {"test": "deno test"}}',
+    '{"name": "Read", "description": "Reads a file", "input_schema": {"type": "object"}}',
+    '{"name": "Bash", "arguments": {"command": "ls"}, "output": "a.txt"}',
+    `[${READ}, {"name": "Bash", "description": "Runs a command"}]`,
+    // An object that only names a tool, as JSON with a `name` field does: a call says its arguments.
+    '{"name": "Bash"}',
     '{"name": "Read", "arguments": [1]}',
     '{"name": "Read", "arguments": {"file_path": "/a"}',
     "```python\nprint(1)\n```",
@@ -126,6 +134,9 @@ Deno.test("bare JSON that is not the whole answer, or no call of an offered tool
         assert.equal(m.content.map((b) => b.type === "text" ? b.text : "").join(""), text);
         assert.equal(m.stop_reason, "end_turn");
       }
+      const json = whole(text);
+      assert.ok(json.content.every((b) => b.type === "text"), "not streamed");
+      assert.equal(json.stop_reason, "end_turn");
     });
   }
 });
