@@ -208,6 +208,19 @@ export function statedLimit(message: string): number | undefined {
 }
 
 /**
+ * The sizes an overflow of the prompt and `max_tokens` together names, in Anthropic's words
+ * (`input length and \`max_tokens\` exceed context limit: X + Y > M`): the prompt by the server's
+ * own count (X), the output asked for (Y) and the limit (M). Undefined for any other message.
+ */
+export function statedOutputOverflow(
+  message: string,
+): { readonly prompt: number; readonly output: number; readonly limit: number } | undefined {
+  const m = /^input length and `max_tokens` exceed context limit: (\d+) \+ (\d+) > (\d+)/
+    .exec(message);
+  return m ? { prompt: Number(m[1]), output: Number(m[2]), limit: Number(m[3]) } : undefined;
+}
+
+/**
  * Anthropic's sentence for an overflow: the max_tokens one when the prompt alone fits (Claude
  * Code then asks for fewer output tokens), else "prompt is too long" (it compacts).
  */
@@ -245,7 +258,7 @@ export function overflowError(
 }
 
 /** Room beside a prompt below which ccp's own token count cannot tell whether it fits. */
-const MIN_FITTED_OUTPUT = 1024;
+export const MIN_FITTED_OUTPUT = 1024;
 
 /**
  * `max` fitted beside a prompt of `inputTokens` (ccp's local count) into a model's context

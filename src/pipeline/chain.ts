@@ -72,11 +72,12 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
       learn: (t, limit) => {
         if (!this.undeclared.has(t)) return false;
         windows.learn(t.provider, t.model, limit);
-        const variant = this.get(t);
-        if (variant?.contextWindow === limit) return false;
-        // The request's later attempts at `t` fit max_tokens into it too.
-        this.set(t, { ...variant, contextWindow: limit });
         return true;
+      },
+      fit: (t, output) => {
+        // The cap comes from the server's own count: ccp's count is not to cut it further.
+        const { contextWindow: _, ...variant } = this.get(t) ?? {};
+        this.set(t, { ...variant, maxOutputTokens: output });
       },
     };
   }

@@ -6,7 +6,12 @@
  * not reach Claude Code as `prompt is too long` (it would compact) while the large one is left.
  */
 
-import { statedLimit, statedWindow } from "../core/context_overflow.ts";
+import {
+  MIN_FITTED_OUTPUT,
+  statedLimit,
+  statedOutputOverflow,
+  statedWindow,
+} from "../core/context_overflow.ts";
 import { isContextOverflow } from "./classify.ts";
 import type { DispatchTarget, TargetOutcome } from "./outcome.ts";
 import type { Failure } from "./classify.ts";
@@ -24,9 +29,6 @@ import type { Failure } from "./classify.ts";
  */
 export const SURELY_OVER = 2.1;
 
-/** Anthropic's refusal of a prompt that fits with a `max_tokens` that does not. */
-const OUTPUT_OVER = /^input length and `max_tokens` exceed context limit/;
-
 /** The declared window of each target of the chain (undefined: not declared). */
 export type WindowOf = (target: DispatchTarget) => number | undefined;
 
@@ -38,10 +40,12 @@ export interface LocalWindows {
   /** The target's window is one its server cuts a longer prompt to, without an error. */
   readonly cuts: (target: DispatchTarget) => boolean;
   /**
-   * Keeps the limit `target`'s server stated in a refusal (its config declares none); true when
-   * it is not the window the refused request was fitted into, so a re-send is fitted anew.
+   * Keeps the limit `target`'s server stated in a refusal; false when its config declares a
+   * window (nothing is learned, and the refusal is the answer).
    */
   readonly learn: (target: DispatchTarget, limit: number) => boolean;
+  /** Caps `max_tokens` at `output` for the request's later attempts at `target`. */
+  readonly fit: (target: DispatchTarget, output: number) => void;
 }
 
 /** A prompt that no target may be sent: each one cuts it to a window it surely cannot fit. */
@@ -125,16 +129,23 @@ export class ChainWindows {
   /**
    * Notes a failed attempt: the limit a local server states in its refusal (of a prompt too long,
    * or of `max_tokens` too large for its window) is learned. True when the refusal was of
-   * `max_tokens` alone and taught a new window: the target is to be sent the same request once
-   * more, `max_tokens` fitted into that window, rather than Claude Code seeing the refusal.
+   * `max_tokens` alone: the target is to be sent the same request once more, rather than Claude
+   * Code seeing the refusal, with `max_tokens` the room the server's own count of the prompt
+   * leaves (ccp's count, made with another tokenizer, may be thousands of tokens off either way).
+   * Not when that room is under {@link MIN_FITTED_OUTPUT}: the model would stop at once, and
+   * Claude Code, given the refusal, compacts.
    */
   refused(target: DispatchTarget, failure: Failure): boolean {
     if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return false;
     const message = failure.error.message;
     const limit = statedLimit(message);
     if (limit === undefined || !this.#local.learn(target, limit)) return false;
-    if (!OUTPUT_OVER.test(message) || this.#refitted.has(target)) return false;
+    const over = statedOutputOverflow(message);
+    if (!over || this.#refitted.has(target)) return false;
+    const room = over.limit - over.prompt;
+    if (room < MIN_FITTED_OUTPUT || room >= over.output) return false;
     this.#refitted.add(target);
+    this.#local.fit(target, room);
     return true;
   }
 

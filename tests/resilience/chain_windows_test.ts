@@ -81,7 +81,7 @@ Deno.test("chain windows: a refusal as too long passes the windows no larger, by
 Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent one surely over its window", () => {
   const { targets, windowOf } = chain({ refuses: 4_096, cuts: 8_192, hosted: undefined });
   const [refuses, cuts, hosted] = targets as [DispatchTarget, DispatchTarget, DispatchTarget];
-  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => false };
+  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => false, fit: () => {} };
   const ids = (plan: ChainWindows) =>
     targets.filter((t) => plan.pass(t) !== undefined).map((t) => t.provider.id);
   // A failover after the one that may hold it is passed too: it would cut, not refuse.
@@ -104,12 +104,14 @@ Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent o
 Deno.test("chain windows: a local server's stated limit is learned, a max_tokens refusal's too", () => {
   const { targets, windowOf } = chain({ vllm: undefined });
   const learned: number[] = [];
+  const fitted: number[] = [];
   const plan = new ChainWindows(targets, windowOf, undefined, {
     cuts: () => false,
     learn: (_t, limit) => {
       learned.push(limit);
       return true;
     },
+    fit: (_t, output) => fitted.push(output),
   });
   const failure = (message: string, status = 400) => ({
     status,
@@ -118,8 +120,10 @@ Deno.test("chain windows: a local server's stated limit is learned, a max_tokens
   const output = failure(
     "input length and `max_tokens` exceed context limit: 20001 + 128000 > 32768, decrease input length or `max_tokens` and try again",
   );
-  // The max_tokens refusal is sent again fitted, once; a prompt over the window is not.
+  // The max_tokens refusal is sent again fitted into the room the server's count leaves, once; a
+  // prompt over the window is not.
   assert.equal(plan.refused(targets[0]!, output), true);
+  assert.deepEqual(fitted, [32_768 - 20_001]);
   assert.equal(plan.refused(targets[0]!, output), false);
   assert.equal(
     plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 32768 maximum")),
@@ -128,4 +132,25 @@ Deno.test("chain windows: a local server's stated limit is learned, a max_tokens
   plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 1 maximum", 500));
   plan.refused(targets[0]!, failure("some other 400"));
   assert.deepEqual(learned, [32_768, 32_768, 32_768]);
+  assert.deepEqual(fitted, [32_768 - 20_001]);
+});
+
+Deno.test("chain windows: a max_tokens refusal leaving under 1024 tokens of room is not sent again", () => {
+  const { targets, windowOf } = chain({ vllm: undefined });
+  const fitted: number[] = [];
+  const plan = new ChainWindows(targets, windowOf, undefined, {
+    cuts: () => false,
+    learn: () => true,
+    fit: (_t, output) => fitted.push(output),
+  });
+  const message = (prompt: number) =>
+    `input length and \`max_tokens\` exceed context limit: ${prompt} + 32000 > 32768, decrease input length or \`max_tokens\` and try again`;
+  const failure = (prompt: number) => ({
+    status: 400,
+    error: Object.assign(new Error(message(prompt)), { status: 400 }),
+  });
+  assert.equal(plan.refused(targets[0]!, failure(32_768 - 1_023)), false);
+  assert.deepEqual(fitted, []);
+  assert.equal(plan.refused(targets[0]!, failure(32_768 - 1_024)), true);
+  assert.deepEqual(fitted, [1_024]);
 });

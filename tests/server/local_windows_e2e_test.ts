@@ -228,7 +228,7 @@ Deno.test("a declared context_window wins over the context Ollama runs with", as
 });
 
 for (const stream of [false, true]) {
-  Deno.test(`vLLM: its refusal of max_tokens is sent again fitted into the window it states, then fits from then on (stream: ${stream})`, async () => {
+  Deno.test(`vLLM: its refusal of max_tokens is sent again fitted into the room it states, then fits from then on (stream: ${stream})`, async () => {
     const env = setup("vllm", { refuseOver: 32_768 });
     try {
       const first = await env.send(20_000, 128_000, stream);
@@ -241,7 +241,9 @@ for (const stream of [false, true]) {
       }
       assert.deepEqual(env.sent, [
         128_000,
-        32_768 - 20_000 - 64,
+        // The re-send: the room beside the prompt as vLLM counted it (20001).
+        32_768 - 20_001,
+        // Later requests: fitted into the learned window by ccp's count.
         32_768 - 20_000 - 64,
         32_768 - 25_000 - 64,
       ]);
@@ -267,14 +269,53 @@ Deno.test("vLLM: a prompt itself over the window is refused as too long, and not
 Deno.test("vLLM: a fitted re-send refused again reaches the client, with no third try", async () => {
   const env = setup("vllm", { refuseOver: 32_768 });
   try {
-    // ccp's count (20000) is far under vLLM's own (vLLM counts 30000 here): the fitted
-    // max_tokens still does not fit, and that second refusal is the answer.
+    // The server counts the prompt 10000 tokens higher on the re-send than it said at first:
+    // the fitted max_tokens does not fit, and that second refusal is the answer.
     let calls = 0;
     env.server.extra = () => (calls++ === 0 ? 0 : 10_000);
     const { res, body } = await env.send(20_000, 128_000);
     assert.equal(res.status, 400);
     assert.match(body.error.message, /^input length and `max_tokens` exceed context limit/);
-    assert.deepEqual(env.sent, [128_000, 32_768 - 20_000 - 64]);
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_001]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM counting the prompt above ccp's count: the re-send fits the room vLLM's own count leaves", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    // vLLM's tokenizer makes 5000 tokens more of this prompt than ccp's count.
+    env.server.extra = () => 5_000;
+    const first = await env.send(20_000, 128_000);
+    assert.equal(first.res.status, 200, JSON.stringify(first.body));
+    // With the window learned, ccp's count fits max_tokens too high; vLLM's refusal is sent
+    // again, with its own count, rather than reaching Claude Code.
+    const later = await env.send(20_000, 128_000);
+    assert.equal(later.res.status, 200, JSON.stringify(later.body));
+    assert.deepEqual(env.sent, [
+      128_000,
+      32_768 - 25_001,
+      32_768 - 20_000 - 64,
+      32_768 - 25_001,
+    ]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("vLLM: a prompt leaving under 1024 tokens beside it is not sent again, and the refusal says so", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    const { res, body } = await env.send(32_000, 32_000);
+    assert.equal(res.status, 400);
+    // Claude Code reads the sizes: with less than its floor left, it compacts.
+    assert.match(
+      body.error.message,
+      /^input length and `max_tokens` exceed context limit: 32001 \+ 32000 > 32768/,
+    );
+    assert.deepEqual(env.sent, [32_000], "not the same request once more");
+    assert.equal(learned(env), 32_768);
   } finally {
     await env.close();
   }
@@ -317,15 +358,16 @@ Deno.test("vLLM restarted with a smaller window: its refusal replaces the larger
     assert.equal(learned(env), 32_768);
     // vLLM restarts with --max-model-len 24576: the window fitted so far is too large now.
     env.server.window = 24_576;
-    // Its refusal of the max_tokens fitted to the old window is sent again, fitted to the new one.
+    // Its refusal of the max_tokens fitted to the old window is sent again, fitted to the room the
+    // new one leaves.
     assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.equal(learned(env), 24_576);
     assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.deepEqual(env.sent, [
       128_000,
+      32_768 - 20_001,
       32_768 - 20_000 - 64,
-      32_768 - 20_000 - 64,
-      24_576 - 20_000 - 64,
+      24_576 - 20_001,
       24_576 - 20_000 - 64,
     ]);
   } finally {
