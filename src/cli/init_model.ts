@@ -13,6 +13,7 @@ import { CONFIG_YAML_TEMPLATE } from "../config/template.ts";
 import { findPreset } from "../providers/catalog.ts";
 import { formatChain, formatTarget } from "../routing/target_text.ts";
 import type { Target } from "../config/types.ts";
+import { shownAddress } from "../core/secrets.ts";
 
 /** The template carrying the MODEL* routes, and what init says about it; undefined without them. */
 export interface ModelTemplate {
@@ -34,7 +35,8 @@ export interface ModelTemplate {
 /** The template's Ollama, where it is looked for: said in the next steps, as other servers are. */
 export function ollamaServer(env: Readonly<Record<string, string>>): string {
   const ollama = findPreset("ollama")!;
-  const where = envValue(env, ollama.baseUrlEnv) ?? ollama.baseUrl;
+  // The variable may hold a password, or a key in its query under any name.
+  const where = shownAddress(envValue(env, ollama.baseUrlEnv) ?? ollama.baseUrl);
   return `ollama at ${where}${ollama.baseUrlEnv ? ` (${ollama.baseUrlEnv})` : ""}`;
 }
 
@@ -93,7 +95,7 @@ export function modelTemplate(env: Readonly<Record<string, string>>): ModelTempl
       providerLines.push(`    base_url: \${${preset.baseUrlEnv}:-${preset.baseUrl}}`);
     }
     if (preset.local && !keyed) {
-      const where = baseUrl ?? preset.baseUrl;
+      const where = shownAddress(baseUrl ?? preset.baseUrl);
       localServers.push(`${id} at ${where}${preset.baseUrlEnv ? ` (${preset.baseUrlEnv})` : ""}`);
     }
   }

@@ -1,7 +1,7 @@
 /** What a reload cannot apply: the settings `ccp serve` reads once, when it starts. */
 
 import type { ClientConfig, Config, ProviderConfig, TracingConfig } from "../config/types.ts";
-import { redactUrlSecrets } from "../core/secrets.ts";
+import { redactUrlSecrets, shownAddress } from "../core/secrets.ts";
 import { httpUrl } from "./startup.ts";
 
 // Each setting as the config file names it, and how to read it from a loaded config. The
@@ -115,7 +115,8 @@ function tracingChange(
 ): string | undefined {
   if (same(was, now)) return undefined;
   if (now === undefined) return "tracing off";
-  const to = `traces to ${redactUrlSecrets(now.url)}`;
+  // Without its query, where the collector's key may sit under any name.
+  const to = `traces to ${shownAddress(now.url)}`;
   if (was === undefined) return `tracing on (${to})`;
   return was.url === now.url ? "tracing changed" : `tracing changed (${to})`;
 }

@@ -4,6 +4,7 @@
  */
 
 import type { Config } from "./types.ts";
+import { shownAddress } from "../core/secrets.ts";
 
 /** The route every request takes in default mode. */
 export const DEFAULT_TARGET = { provider: "ollama", model: "qwen3-coder" } as const;
@@ -11,7 +12,8 @@ export const DEFAULT_TARGET = { provider: "ollama", model: "qwen3-coder" } as co
 /** The start-up line for default mode: what is used, and how to configure something else. */
 export function defaultModeNotice(config: Config, command = "ccp"): string {
   const ollama = config.providers[DEFAULT_TARGET.provider];
-  const where = ollama ? ` at ${ollama.baseUrl}` : "";
+  // OLLAMA_BASE_URL may hold a password, or a key in its query under any name.
+  const where = ollama ? ` at ${shownAddress(ollama.baseUrl)}` : "";
   return `No config file and no MODEL variable: using the built-in default, ` +
     `${DEFAULT_TARGET.provider}/${DEFAULT_TARGET.model}${where}. ` +
     `Run "${command} init" to write a commented config.yaml, or set MODEL=provider/model ` +

@@ -53,7 +53,11 @@ export interface BuildProblem {
   readonly message: string;
 }
 
-/** Checks an http(s) URL and drops trailing slashes; returns a message when it is not one. */
+/**
+ * Checks an http(s) URL and drops its path's trailing slashes and its fragment (never sent, and
+ * read as part of the path where ccp adds its own); returns a message when it is not one. The
+ * query (a gateway's `?api-version=`) is kept as written, and follows whatever path ccp adds.
+ */
 function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
   const trimmed = raw.trim();
   let parsed: URL;
@@ -71,11 +75,19 @@ function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
       message: `${JSON.stringify(redactUrlCredentials(raw))} is not an http:// or https:// URL`,
     };
   }
-  const url = trimmed.replace(/\/+$/, "");
+  const hash = trimmed.indexOf("#");
+  const written = hash === -1 ? trimmed : trimmed.slice(0, hash);
+  const at = written.indexOf("?");
+  const path = (at === -1 ? written : written.slice(0, at)).replace(/\/+$/, "");
+  const query = at === -1 || at === written.length - 1 ? "" : written.slice(at);
+  const url = path + query;
+  // The root to give instead: the path without its last `cut` characters, the query kept.
+  const rootWithout = (cut: number) =>
+    redactUrlCredentials(path.slice(0, path.length - cut) + query);
   // An endpoint copied from a provider's curl example: ccp adds the endpoint to the root itself.
   const endpoint = /\/(chat\/completions|messages|responses)$/.exec(new URL(url).pathname)?.[0];
   if (endpoint !== undefined) {
-    const root = redactUrlCredentials(url.slice(0, url.length - endpoint.length));
+    const root = rootWithout(endpoint.length);
     return {
       message: `ends in ${endpoint}, the endpoint ccp adds itself: give the API root, ${
         JSON.stringify(root)
@@ -85,7 +97,7 @@ function normaliseBaseUrl(raw: string): { url: string } | { message: string } {
   // A version written twice (`.../v1/v1`): a root with /v1 copied, and /v1 typed again after it.
   const twice = /\/(v\d+\w*)\/\1$/.exec(new URL(url).pathname);
   if (twice !== null) {
-    const root = redactUrlCredentials(url.slice(0, url.length - twice[1]!.length - 1));
+    const root = rootWithout(twice[1]!.length + 1);
     return {
       message: `ends in /${twice[1]}/${twice[1]}, the version written twice: give the API root, ${
         JSON.stringify(root)

@@ -6,12 +6,13 @@
  * reactive compaction, and `input length and \`max_tokens\` exceed context limit: X + Y > M`
  * makes it lower `max_tokens`.
  * Every provider words the same failure differently (OpenAI/vLLM/DeepSeek "maximum context
- * length is M tokens. However, you requested N tokens", llama.cpp "exceeds the available context
- * size", Gemini "input token count ... exceeds the maximum", Kimi "exceeded model token limit",
- * Z.AI and Zhipu GLM "Prompt exceeds max length", xAI "maximum prompt length is M", Text Generation
- * Inference "`inputs` tokens + `max_new_tokens` must be <= M", Groq and OpenAI "Request too large for
- * model ... on tokens per minute (TPM)"), and a prefix such as "Provider x
- * answered HTTP 400:" hides even Anthropic's own wording. So the recognised cases lead with
+ * length is M tokens. However, you requested N tokens", vLLM's engine "longer than the maximum
+ * model length", llama.cpp "exceeds the available context size", Gemini "input token count ...
+ * exceeds the maximum", Kimi "exceeded model token limit", Z.AI and Zhipu GLM "Prompt exceeds max
+ * length", xAI "maximum prompt length is M", Text Generation Inference "`inputs` tokens +
+ * `max_new_tokens` must be <= M", Groq and OpenAI "Request too large for model ... on tokens per
+ * minute (TPM)"), and a prefix such as "Provider x answered HTTP 400:" hides even Anthropic's own
+ * wording. So the recognised cases lead with
  * Anthropic's sentence and keep the provider's text after it.
  */
 
@@ -29,7 +30,7 @@ export interface Overflow {
 
 // Words that only an overflow error uses (tested against the lower-cased message).
 const OVERFLOW =
-  /prompt is too long|request too large for .* on tokens per min(?:ute)? \(tpm\)|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length|maximum prompt length is \d|`inputs` tokens \+ `max_new_tokens` must be|`inputs` must have less than \d/;
+  /prompt is too long|request too large for .* on tokens per min(?:ute)? \(tpm\)|prompt too long|context (?:length|window|size|limit)|maximum context|context_length_exceeded|exceed_context_size|too many (?:input )?tokens|input token count|reduce the length of the (?:messages|input|prompt)|exceeded model token limit|prompt exceeds max(?:imum)? length|input length \d[\d,]* exceeds the maximum length|maximum prompt length is \d|`inputs` tokens \+ `max_new_tokens` must be|`inputs` must have less than \d|longer than the maximum model length/;
 
 /** A request larger than the key's tokens-per-minute budget allows at all (Groq, OpenAI). */
 export const PER_MINUTE_TOO_LARGE = /request too large for .* on tokens per min(?:ute)? \(tpm\)/i;
@@ -106,6 +107,12 @@ const READERS: ReadonlyArray<readonly [RegExp, Reader]> = [
   [
     /context length is ([\d,]+) tokens?.*?(?:requested|has|contains?|resulted in) (?:about )?([\d,]+)/,
     (m) => ({ limit: num(m[1]), prompt: num(m[2]) }),
+  ],
+  // vLLM's engine (a prompt its images make longer than the text the server checked first):
+  // "The decoder prompt (length N) is longer than the maximum model length of M."
+  [
+    /prompt \(length ([\d,]+)\) is longer than the maximum model length of ([\d,]+)/,
+    (m) => ({ prompt: num(m[1]), limit: num(m[2]) }),
   ],
   // llama.cpp: "request (N tokens) exceeds the available context size (M tokens)"
   // NIM/SGLang: "The input (N tokens) is longer than the model's context length (M tokens)"

@@ -80,7 +80,9 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
         if (variant?.contextWindow !== limit) this.set(t, { ...variant, contextWindow: limit });
       },
       refit: (t, max) => {
-        const variant = this.get(t);
+        // The cap comes from the server's own count: ccp's count (another tokenizer's, often
+        // over it) is not to cut it further, so the re-send fits no window of its own.
+        const { contextWindow: _, ...variant } = this.get(t) ?? {};
         const own = settingsFor(t.provider, t.model, variant).maxOutputTokens;
         this.set(t, { ...variant, maxOutputTokens: Math.min(max, own ?? max) });
       },

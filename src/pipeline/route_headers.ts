@@ -11,20 +11,24 @@ import type { Recorder } from "./recorder.ts";
 export function routeHeaders(recorder: Recorder): Record<string, string> {
   const { route, provider, model } = recorder.record;
   const headers: Record<string, string> = { "request-id": recorder.record.id };
-  // An alias or route name may be any text, a header value only Latin-1: what is past ASCII is
-  // percent-encoded, the rule before it kept (`alias:opus-%E6%A8%A1`). A `%` of the name itself is
-  // written `%25`, so the value decodes back to it (`alias:ops-50%` would otherwise not decode).
-  if (route !== undefined) {
-    headers["x-ccp-route"] = route.replaceAll("%", "%25")
-      .replace(/[^\x20-\x7e]+/g, (text) => headerSafe(text));
-  }
+  if (route !== undefined) headers["x-ccp-route"] = decodable(route);
   if (provider !== undefined && model !== undefined) {
     headers["x-ccp-provider"] = provider;
-    headers["x-ccp-model"] = headerSafe(model);
+    headers["x-ccp-model"] = decodable(model);
   }
   const passed = recorder.record.passed;
   if (passed?.length) headers["x-ccp-passed"] = passedHeader(passed);
   return headers;
+}
+
+/**
+ * A route, alias or model name as a header value: it may be any text, a header value only
+ * Latin-1, so what is past ASCII is percent-encoded, the rest kept (`alias:opus-%E6%A8%A1`). A `%`
+ * of the name itself is written `%25`, so the value decodes back to it (`alias:ops-50%` would not
+ * decode, and a model `m%41` would decode as `mA`).
+ */
+function decodable(name: string): string {
+  return name.replaceAll("%", "%25").replace(/[^\x20-\x7e]+/g, (text) => headerSafe(text));
 }
 
 /**
@@ -41,10 +45,7 @@ const MAX_PASSED = 2048;
  * entry decodes back to what it said (a client named `ops-50%` would otherwise not decode).
  */
 function passedHeader(passed: readonly string[]): string {
-  const safe = passed.map((p) =>
-    p.replaceAll("%", "%25").replace(/[^\x20-\x7e]+/g, (t) => headerSafe(t))
-      .replaceAll("), ", "%29, ")
-  );
+  const safe = passed.map((p) => decodable(p).replaceAll("), ", "%29, "));
   return firstEntries(
     safe,
     MAX_PASSED,

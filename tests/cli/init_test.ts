@@ -250,4 +250,15 @@ Deno.test("init for Ollama alone says no key is needed and where Ollama is looke
       );
     },
   );
+  await t.step(
+    "an address holding a password or a key in its query is shown without them",
+    async () => {
+      const said = await step({
+        MODEL: "ollama/qwen3-coder",
+        OLLAMA_BASE_URL: "https://me:hunter2pass@box.example:11434?k=keyvalue123",
+      });
+      assert.match(said, /^No key is needed for ollama at https:\/\/me:\*\*\*@box\.example:11434 /);
+      assert.doesNotMatch(said, /hunter2pass|keyvalue123/);
+    },
+  );
 });

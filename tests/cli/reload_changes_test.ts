@@ -98,6 +98,12 @@ Deno.test("a reload says tracing went on (and where), off, or elsewhere; never a
   const sampled = { ...here, tracing: { ...here.tracing!, sampleRatio: 0.5 } };
   assert.deepEqual(reloadChanges(here, sampled), ["tracing changed"]);
   assert.deepEqual(reloadChanges(here, traced("http://127.0.0.1:4318/v1/traces")), []);
+  // A key in the query under a name of the collector's own: the query is not shown, as `ccp
+  // check` and the delivery warnings leave it out.
+  const keyed = traced("https://collector.example/v1/traces?dd=ddsecret0123456789");
+  assert.deepEqual(reloadChanges(here, keyed), [
+    "tracing changed (traces to https://collector.example/v1/traces)",
+  ]);
 });
 
 Deno.test("a reload that points a provider at another server says where, without secrets", () => {

@@ -69,6 +69,14 @@ Deno.test("the start-up notice says what runs and how to configure something els
   assert.match(notice, /ollama\/qwen3-coder at http:\/\/127\.0\.0\.1:11434/);
   assert.match(notice, /ccp init/);
   assert.match(notice, /MODEL=provider\/model/);
+  // OLLAMA_BASE_URL's password and query (a key may sit there under any name) stay out of it.
+  const behind = defaultModeNotice(defaultConfig({
+    env: {
+      OLLAMA_BASE_URL: "https://me:hunter2pass@box.example:11434?token=tok123456789&k=kv98765",
+    },
+  }));
+  assert.match(behind, /ollama\/qwen3-coder at https:\/\/me:\*\*\*@box\.example:11434\. /);
+  assert.doesNotMatch(behind, /hunter2pass|tok123456789|kv98765/);
 });
 
 Deno.test("flags still apply in default mode", () => {

@@ -141,6 +141,28 @@ Deno.test("a base_url copied with its endpoint says which root to give instead",
   assert.ok(!message.includes("pw@"), message);
 });
 
+Deno.test("a base_url copied with its endpoint and a query names the root with the query kept", () => {
+  // Azure OpenAI's curl example: the endpoint, then the API version in the query.
+  const message = errorOf(
+    "providers:\n  az:\n    type: openai\n    base_url: https://x.openai.azure.com/openai/" +
+      "deployments/d/chat/completions?api-version=2024-10-21&api-key=SECRETSECRET\n" +
+      "  twice:\n    type: openai\n    base_url: http://127.0.0.1:1234/v1/v1/?api-version=1\n" +
+      "routes:\n  default: az/m\n",
+  );
+  assert.ok(
+    message.includes(
+      "providers.az.base_url: ends in /chat/completions, the endpoint ccp adds itself: give the " +
+        'API root, "https://x.openai.azure.com/openai/deployments/d?api-version=2024-10-21&api-key=\u2026"',
+    ),
+    message,
+  );
+  assert.ok(
+    message.includes('give the API root, "http://127.0.0.1:1234/v1?api-version=1"'),
+    message,
+  );
+  assert.ok(!message.includes("SECRETSECRET"), message);
+});
+
 Deno.test("a base_url with its version written twice says which root to give instead", () => {
   const message = errorOf(
     "providers:\n  lm:\n    type: openai\n    base_url: http://127.0.0.1:1234/v1/v1/\n" +

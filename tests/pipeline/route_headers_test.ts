@@ -84,3 +84,13 @@ Deno.test("x-ccp-route: a % in a route or alias name is written %25, so the valu
   }
   assert.equal(headersFor({ route: "alias:opus-模" })["x-ccp-route"], "alias:opus-%E6%A8%A1");
 });
+
+Deno.test("x-ccp-model: decodes back to the model's name, a % in it or text past ASCII", () => {
+  for (const model of ["qwen3%41", "org/模型-50%", "m\ufffdx", "moonshotai/kimi-k2.5"]) {
+    const value = headersFor({ provider: "p", model })["x-ccp-model"]!;
+    assert.match(value, /^[\x20-\x7e]+$/);
+    assert.equal(decodeURIComponent(value), model);
+  }
+  // An ASCII name is written as it is.
+  assert.equal(headersFor({ provider: "p", model: "org/m-1" })["x-ccp-model"], "org/m-1");
+});

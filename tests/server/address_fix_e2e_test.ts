@@ -153,7 +153,7 @@ Deno.test("MODEL=llamacpp/... on ::1 only, reached as 127.0.0.1: write [::1] in 
     assert.match(
       message,
       new RegExp(
-        `write http://\\[::1\\]:${port} in LLAMACPP_BASE_URL, or start the server on both$`,
+        `write http://\\[::1\\]:${port}/v1 in LLAMACPP_BASE_URL, or start the server on both$`,
       ),
     );
     assert.doesNotMatch(message, /base_url/);

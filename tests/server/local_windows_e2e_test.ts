@@ -247,7 +247,7 @@ Deno.test("a declared context_window wins over the context Ollama runs with", as
 });
 
 for (const stream of [false, true]) {
-  Deno.test(`vLLM: its refusal of max_tokens is sent again fitted into the window it states, then fits from then on (stream: ${stream})`, async () => {
+  Deno.test(`vLLM: its refusal of max_tokens is sent again fitted into the room it states, then fits from then on (stream: ${stream})`, async () => {
     const env = setup("vllm", { refuseOver: 32_768 });
     try {
       const first = await env.send(20_000, 128_000, stream);
@@ -295,8 +295,8 @@ Deno.test("vLLM: a prompt itself over the window is refused as too long, and not
 Deno.test("vLLM: a fitted re-send refused again reaches the client, with no third try", async () => {
   const env = setup("vllm", { refuseOver: 32_768 });
   try {
-    // ccp's count (20000) is far under vLLM's own (vLLM counts 30000 here): the fitted
-    // max_tokens still does not fit, and that second refusal is the answer.
+    // The server counts the prompt 10000 tokens higher on the re-send than it said at first:
+    // the fitted max_tokens does not fit, and that second refusal is the answer.
     let calls = 0;
     env.server.extra = () => (calls++ === 0 ? 0 : 10_000);
     const { res, body } = await env.send(20_000, 128_000);
@@ -366,7 +366,8 @@ Deno.test("vLLM restarted with a smaller window: its refusal replaces the larger
     assert.equal(learned(env), 32_768);
     // vLLM restarts with --max-model-len 24576: the window fitted so far is too large now.
     env.server.window = 24_576;
-    // Its refusal of the max_tokens fitted to the old window is sent again, fitted to the new one.
+    // Its refusal of the max_tokens fitted to the old window is sent again, fitted to the room the
+    // new one leaves.
     assert.equal((await env.send(20_000, 128_000)).res.status, 200);
     assert.equal(learned(env), 24_576);
     assert.equal((await env.send(20_000, 128_000)).res.status, 200);

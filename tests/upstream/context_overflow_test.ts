@@ -70,6 +70,18 @@ Deno.test("context overflow: each provider's wording leads with Anthropic's sent
       "prompt is too long: 32769 tokens > 32768 maximum",
     ],
     [
+      "vLLM's engine (images counted after the server's own check)",
+      400,
+      {
+        error: {
+          message:
+            "The decoder prompt (length 40000) is longer than the maximum model length of 32768. Make sure that `max_model_len` is no smaller than the number of text tokens plus multimodal tokens. For image inputs, the number of image tokens depends on the number of images, and possibly their aspect ratios as well.",
+          type: "BadRequestError",
+        },
+      },
+      "prompt is too long: 40000 tokens > 32768 maximum",
+    ],
+    [
       "SGLang (and vLLM through some hosts): a total, then its two parts",
       400,
       {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
 import {
   anthropicUrl,
   geminiUrl,
@@ -72,4 +73,38 @@ Deno.test("a local server's own paths go before the query its base_url holds", (
     "http://h:8000/v1/models?k=K2",
   );
   assert.equal(localServerUrl("http://h:1234/v1", "/api/v0/models"), "http://h:1234/api/v0/models");
+});
+
+Deno.test("a base_url's fragment is dropped and its query kept as written, on every endpoint", async (t) => {
+  const built = (baseUrl: string, type = "openai") =>
+    configFromYaml({
+      file: "c.yaml",
+      env: {},
+      text: `providers:\n  p: { type: ${type}, api_key: k, base_url: "${baseUrl}" }\n` +
+        "routes: { default: p/m }\n",
+    }).providers.p!.baseUrl;
+  await t.step("a fragment alone would be read as part of the path", () => {
+    const baseUrl = built("http://127.0.0.1:8000/v1#notes");
+    assert.equal(openAIChatUrl(baseUrl), "http://127.0.0.1:8000/v1/chat/completions");
+    assert.equal(anthropicUrl(baseUrl, "messages"), "http://127.0.0.1:8000/v1/messages");
+  });
+  await t.step("a fragment after a query, holding a `?` of its own", () => {
+    const baseUrl = built("https://gw.example.com/v1?api-version=2024-10-21#a?b=c");
+    assert.equal(
+      openAIResponsesUrl(baseUrl),
+      "https://gw.example.com/v1/responses?api-version=2024-10-21",
+    );
+    assert.equal(
+      geminiUrl(built("https://gw.example.com/v1beta/?key=K#x", "gemini"), "g", true),
+      "https://gw.example.com/v1beta/models/g:streamGenerateContent?alt=sse&key=K",
+    );
+  });
+  await t.step("a query value ending in a slash keeps it (a key may)", () => {
+    const baseUrl = built("https://gw.example.com/v1/?api-key=K/");
+    assert.equal(baseUrl, "https://gw.example.com/v1?api-key=K/");
+    assert.equal(
+      anthropicUrl(baseUrl, "messages/count_tokens"),
+      "https://gw.example.com/v1/messages/count_tokens?api-key=K/",
+    );
+  });
 });

@@ -67,6 +67,22 @@ Deno.test("a server on 127.0.0.1 only, reached as [::1]: the message names 127.0
   }
 });
 
+Deno.test("the address to write keeps the base_url's path, and names its query without showing it", async () => {
+  const server = listenOn("127.0.0.1")!;
+  try {
+    const port = server.addr.port;
+    const message = await messageFor(`http://[::1]:${port}/v1?k=keyvalue123`);
+    if (!message.includes("connection refused")) return; // No IPv6 loopback on this machine.
+    assert.ok(
+      message.includes(`write http://127.0.0.1:${port}/v1 (its query kept) in its base_url`),
+      message,
+    );
+    assert.doesNotMatch(message, /keyvalue123/);
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("nothing on either family: the message still says to start the server", async () => {
   const server = listenOn("127.0.0.1")!;
   const port = server.addr.port;

@@ -37,16 +37,18 @@ async function answers(hostname: string, port: number): Promise<boolean> {
 }
 
 /**
- * What to write instead, in `at` (where the address is written), when `url`'s loopback address
- * refused and the other family answers.
+ * What to write instead, in `at` (where the address is written), when the loopback address of
+ * `baseUrl` (the provider's) refused and the other family answers: that base URL with the other
+ * address, its path kept (a server under `/v1` answers nothing at its bare root), its query named
+ * but not shown (a key may sit there).
  */
 export async function otherLoopbackHint(
-  url: string,
+  baseUrl: string,
   at = "its base_url",
 ): Promise<string | undefined> {
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(baseUrl);
   } catch {
     return undefined;
   }
@@ -54,8 +56,9 @@ export async function otherLoopbackHint(
   if (!other) return undefined;
   const port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
   if (!(await answers(other.host, port))) return undefined;
-  const root = `${parsed.protocol}//${other.shown}:${port}`;
+  const root = `${parsed.protocol}//${other.shown}:${port}${parsed.pathname.replace(/\/+$/, "")}`;
+  const query = parsed.search === "" ? "" : " (its query kept)";
   const family = other.host === "::1" ? "IPv6 (::1)" : "IPv4 (127.0.0.1)";
   return `A server listens on this port over ${family} only, which ${parsed.hostname} did not ` +
-    `reach: write ${root} in ${at}, or start the server on both`;
+    `reach: write ${root}${query} in ${at}, or start the server on both`;
 }

@@ -119,7 +119,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
     }
     const refused = !proxy && networkCause(error) === "connection refused";
     const hint = options.unreachableHint ??
-      (refused ? await otherLoopbackHint(url, provider.addressAt) : undefined);
+      (refused ? await otherLoopbackHint(provider.baseUrl, provider.addressAt) : undefined);
     const answeredAgoMs = refused ? ANSWERED_PLACES.answeredAgo(url) : undefined;
     return {
       ok: false,
