@@ -6,9 +6,11 @@
  * socket. The cost is one extra copy per chunk in each direction (measured in README).
  *
  * A request head that is malformed (see guard_syntax.ts, guard_head.ts) or over 64 KiB gets an
- * Anthropic-shaped error instead of the HTTP server's empty 400; the connection is then closed. A
- * declared body over the size limit is never passed on: the server gets the head alone and answers
- * its 413, then closes the connection.
+ * Anthropic-shaped error instead of the HTTP server's empty 400. A declared body over the size
+ * limit is never passed on: the server gets the head alone and answers its 413. Either way, and
+ * whenever the server closes a connection, the guard then lingers: it ends its side and drops what
+ * the client still sends for a bounded time before closing (GuardedConnection.linger), so a client
+ * still sending reads the error instead of a reset.
  */
 
 import type { ClientTimeouts } from "../config/types.ts";
@@ -156,7 +158,9 @@ async function serveConnection(
   }
   c.touch();
   c.awaitHead();
-  const toClient = pipeAnswers(c, backend).catch(() => {}).finally(c.end);
+  // Once the server has said its last (it closed its side), the connection lingers rather than
+  // closing under a client still sending: see GuardedConnection.linger.
+  const toClient = pipeAnswers(c, backend).catch(() => {}).finally(c.linger);
   const toServer = new RequestPipe(c, backend).run().catch(c.end).finally(() => {
     // No HTTP client closes its side while it still waits for an answer: a request in flight on
     // this connection has lost its client.

@@ -43,9 +43,27 @@ function errorResponse(
 
 /**
  * Answers `status` with an Anthropic-shaped error, tells `onRefused` (the log) its `request-id`,
- * and closes the connection.
+ * and closes the connection. For a connection not let in (too many, or the server not ready):
+ * it has no place under max_connections to linger in.
  */
-export function refuseWith(
+export async function refuseWith(
+  conn: Deno.Conn,
+  refusal: { status: number; type: AnthropicErrorType; message: string },
+  onRefused: ((refusal: GuardRefusal) => void) | undefined,
+): Promise<void> {
+  await answerRefusal(conn, refusal, onRefused);
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/**
+ * Answers `status` with an Anthropic-shaped error and tells `onRefused` (the log) its
+ * `request-id`; the connection stays open (see `GuardedConnection.linger`).
+ */
+export async function answerRefusal(
   conn: Deno.Conn,
   refusal: { status: number; type: AnthropicErrorType; message: string },
   onRefused: ((refusal: GuardRefusal) => void) | undefined,
@@ -56,20 +74,10 @@ export function refuseWith(
     const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
     onRefused({ status, message, requestId, peer: `${hostname}:${port}` });
   }
-  return refuse(conn, errorResponse(status, type, message, requestId));
-}
-
-/** Answers `response` and closes the connection. */
-async function refuse(conn: Deno.Conn, response: Uint8Array): Promise<void> {
   try {
-    await conn.write(response);
+    await writeAll(conn, errorResponse(status, type, message, requestId));
   } catch {
     // The client is gone already.
-  }
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
   }
 }
 

@@ -10,6 +10,11 @@ import type { GuardLimits } from "./connection_guard.ts";
 // Numbers the connections the guards accept, for the peer key.
 let connections = 0;
 
+// How long, and how many bytes, a connection is read and discarded after its last answer before
+// it closes (see `linger`): bounded, so a client that sends on forever keeps its place no longer.
+export const LINGER_MS = 2_000;
+export const LINGER_BYTES = 4 * 1024 * 1024;
+
 /** A client connection's deadlines and end; `backend` is its connection to the HTTP server. */
 export class GuardedConnection {
   readonly conn: Deno.TcpConn;
@@ -26,6 +31,8 @@ export class GuardedConnection {
   // for the time that remains: re-arming a timer on every chunk cost timer churn per chunk.
   #lastActivity = 0;
   #idleArmed = false;
+  #lingering = false;
+  #discarded = 0;
 
   constructor(conn: Deno.TcpConn, limits: GuardLimits) {
     this.conn = conn;
@@ -53,6 +60,41 @@ export class GuardedConnection {
     }
   };
 
+  /**
+   * The last answer has gone (or the guard refused the request): the client is told so by the
+   * end of ccp's side, and what it still sends is read and dropped until it closes its side, for
+   * at most LINGER_MS and LINGER_BYTES. Closing a socket with unread bytes, or one the client
+   * writes to next, resets it, and a reset makes the client's system drop the answer it has not
+   * read yet: a client still sending a refused body saw "connection reset" instead of the error.
+   */
+  readonly linger = (): void => {
+    if (this.#done || this.#lingering) return;
+    this.#lingering = true;
+    this.#cancelHead?.();
+    this.conn.closeWrite().catch(() => {});
+    try {
+      this.backend?.close();
+    } catch {
+      // Already closed.
+    }
+    this.#cancelIdle?.();
+    this.#idleArmed = false;
+    this.#cancelIdle = deadline(LINGER_MS, this.end);
+  };
+
+  /** Whether the connection lingers: what the client sends is dropped (see `discard`). */
+  get lingering(): boolean {
+    return this.#lingering;
+  }
+
+  /** `n` bytes read while lingering were dropped; says whether to read on (else it ended). */
+  discard(n: number): boolean {
+    this.#discarded += n;
+    if (this.#discarded <= LINGER_BYTES) return true;
+    this.end();
+    return false;
+  }
+
   // The idle timer fired: ends a connection quiet for the whole idle limit, else waits out the rest.
   readonly #idleCheck = (): void => {
     this.#cancelIdle = undefined;
@@ -66,7 +108,7 @@ export class GuardedConnection {
 
   /** Bytes moved: the idle limit starts again (the timer is only armed when none is). */
   touch(): void {
-    if (this.#idleMs <= 0 || this.#done) return;
+    if (this.#idleMs <= 0 || this.#done || this.#lingering) return;
     this.#lastActivity = performance.now();
     if (this.#idleArmed) return;
     this.#idleArmed = true;
@@ -75,6 +117,7 @@ export class GuardedConnection {
 
   /** A request head may begin: it must end within the head limit. */
   awaitHead(): void {
+    if (this.#lingering) return;
     this.#cancelHead?.();
     if (this.#headersMs > 0) this.#cancelHead = deadline(this.#headersMs, this.end);
   }
@@ -89,6 +132,7 @@ export class GuardedConnection {
    * timeouts bound it): neither the head nor the idle limit runs until the answer's bytes flow.
    */
   requestSent(): void {
+    if (this.#lingering) return;
     this.#cancelHead?.();
     this.#cancelIdle?.();
     this.#idleArmed = false;

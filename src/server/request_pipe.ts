@@ -9,7 +9,7 @@
  */
 
 import { emptyLinesAt, headEnd, inspectHead, latin1Text } from "./guard_head.ts";
-import { concat, ReadBuffer, refuseWith, writeAll } from "./guard_io.ts";
+import { answerRefusal, concat, ReadBuffer, writeAll } from "./guard_io.ts";
 import type { GuardedConnection } from "./guarded_connection.ts";
 
 // A TLS record of type handshake begins with this byte; no HTTP request head can.
@@ -52,6 +52,9 @@ export class RequestPipe {
   // A large body being gathered (see `#gather`), and how much of it is in.
   #gathered: Uint8Array = NO_BYTES;
   #carried = 0;
+  // Set once a write to the server failed: it closed its side, its answer perhaps still on the
+  // way to the client, so what the client sends is dropped rather than the connection reset.
+  #serverGone = false;
 
   constructor(c: GuardedConnection, backend: Deno.UnixConn) {
     this.#c = c;
@@ -60,10 +63,30 @@ export class RequestPipe {
 
   /** Passes on what the client sends until it stops, then ends the server's input too. */
   async run(): Promise<void> {
+    for (;;) {
+      try {
+        return await this.#pass();
+      } catch (err) {
+        // A failed read of the client's side ends the connection; a failed write to the server
+        // (which answered and closed, say a body too slow) leaves the client's bytes to drop.
+        if (this.#serverGone) throw err;
+        this.#serverGone = true;
+      }
+    }
+  }
+
+  // The loop of `run`.
+  async #pass(): Promise<void> {
     const c = this.#c;
     const { conn, limits } = c;
     const backend = this.#backend;
     for (;;) {
+      if (c.lingering || this.#serverGone) {
+        // Answered already: the rest is read only to be dropped (see GuardedConnection.linger).
+        const n = await conn.read(this.#small);
+        if (n === null || !c.discard(n)) return;
+        continue;
+      }
       if (this.#gathered.byteLength > 0) {
         const n = await conn.read(this.#gatherRoom());
         if (n === null) {
@@ -123,8 +146,9 @@ export class RequestPipe {
             // sends only empty lines is refused as one whose head never ends.
             this.#skipped += empty;
             if (this.#skipped > MAX_HEAD) {
-              await refuseWith(conn, HEAD_TOO_LARGE, limits.onRefused);
-              return c.end();
+              await answerRefusal(conn, HEAD_TOO_LARGE, limits.onRefused);
+              c.linger();
+              break;
             }
             data = data.subarray(empty);
             continue;
@@ -148,10 +172,11 @@ export class RequestPipe {
           const split = this.#collectedHeadEnd();
           if (split < 0) {
             if (this.#headLength + this.#skipped > MAX_HEAD) {
-              await refuseWith(conn, HEAD_TOO_LARGE, limits.onRefused);
-              // The server's side goes too: it would wait for a request that never comes, and the
-              // connection would keep its place under max_connections.
-              return c.end();
+              await answerRefusal(conn, HEAD_TOO_LARGE, limits.onRefused);
+              // The server's side goes too (in `linger`): it would wait for a request that never
+              // comes, and the connection would keep its place under max_connections.
+              c.linger();
+              break;
             }
             continue;
           }
@@ -164,8 +189,9 @@ export class RequestPipe {
         // A whole head: checked, then passed on with the body bytes that came with it.
         const checked = inspectHead(raw, c.peer, limits.maxBodyBytes);
         if (!checked.ok) {
-          await refuseWith(conn, checked, limits.onRefused);
-          return c.end();
+          await answerRefusal(conn, checked, limits.onRefused);
+          c.linger();
+          break;
         }
         c.headRead();
         this.#skipped = 0;

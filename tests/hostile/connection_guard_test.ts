@@ -442,8 +442,16 @@ Deno.test("the guard's own 400 and 503 answers have their request-id named in th
       );
       assert.ok(bad.text.startsWith("HTTP/1.1 400"), bad.text.slice(0, 80));
       assert.ok(bad.id, "the 400 has a request-id");
-      // The one connection allowed is held open: the next is answered 503.
-      const held = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      // The one connection allowed is held open: the next is answered 503. The 400's connection
+      // keeps its place until its client's close reaches the guard (it lingers till then): a
+      // connection answered nothing at once holds the place.
+      let held: Deno.Conn | undefined;
+      await until("the place given back", async () => {
+        held = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+        if ((await readToClose(held, 200)).text === "") return true;
+        held.close();
+        return false;
+      }, 5000);
       await until("the held connection counted", async () => {
         const extra = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
         const busy = await answerOf(extra);
@@ -452,7 +460,7 @@ Deno.test("the guard's own 400 and 503 answers have their request-id named in th
         await until("its log line", () => ctx.io.stderr.join("").includes(busy.id!), 2000);
         return true;
       }, 5000);
-      held.close();
+      held!.close();
       const log = ctx.io.stderr.join("");
       assert.match(
         log,
