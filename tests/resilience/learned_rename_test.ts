@@ -7,32 +7,16 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { invalidRequest, startRecordingUpstream } from "../helpers/recording_upstream.ts";
 
 type Obj = Record<string, unknown>;
 
 /** An Anthropic-compatible server (not Anthropic) answering 400 to what `refuses` names. */
 function startServer(refuses: (body: Obj) => string | undefined) {
-  const bodies: Obj[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
+  return startRecordingUpstream((body) => {
     const refusal = refuses(body);
-    if (refusal !== undefined) {
-      const error = { type: "invalid_request_error", message: refusal };
-      return Response.json({ type: "error", error }, { status: 400 });
-    }
-    return Response.json({
-      id: `msg_${bodies.length}`,
-      type: "message",
-      role: "assistant",
-      model: body.model,
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 1 },
-    });
+    return refusal === undefined ? undefined : invalidRequest(refusal);
   });
-  return { url: `http://127.0.0.1:${server.addr.port}`, bodies, close: () => server.shutdown() };
 }
 
 const config = (id: string, baseUrl: string) =>

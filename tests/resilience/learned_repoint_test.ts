@@ -8,38 +8,17 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { invalidRequest, startRecordingUpstream } from "../helpers/recording_upstream.ts";
 
 type Obj = Record<string, unknown>;
 
 /** An Anthropic-compatible server; `refusesThinking`: it answers 400 to a body with `thinking`. */
 function startServer(refusesThinking: boolean) {
-  const bodies: Obj[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
-    if (refusesThinking && body.thinking !== undefined) {
-      const error = {
-        type: "invalid_request_error",
-        message: "thinking: Extra inputs are not permitted",
-      };
-      return Response.json({ type: "error", error }, { status: 400 });
-    }
-    return Response.json({
-      id: `msg_${bodies.length}`,
-      type: "message",
-      role: "assistant",
-      model: body.model,
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 1 },
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    bodies,
-    close: () => server.shutdown(),
-  };
+  return startRecordingUpstream((body) =>
+    refusesThinking && body.thinking !== undefined
+      ? invalidRequest("thinking: Extra inputs are not permitted")
+      : undefined
+  );
 }
 
 const config = (baseUrl: string) =>

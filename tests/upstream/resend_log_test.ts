@@ -8,30 +8,14 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { startRecordingUpstream } from "../helpers/recording_upstream.ts";
 
 type Obj = Record<string, unknown>;
 const KEY = "sk-resend-0123456789abcdef";
 const PROMPT = "the words of a private prompt";
 
 /** An Anthropic-compatible server answering each body with `answer` (undefined: a message). */
-function startServer(answer: (body: Obj) => Response | undefined) {
-  const bodies: Obj[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
-    return answer(body) ?? Response.json({
-      id: `msg_${bodies.length}`,
-      type: "message",
-      role: "assistant",
-      model: body.model,
-      content: [{ type: "text", text: "ok" }],
-      stop_reason: "end_turn",
-      stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 1 },
-    });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}`, bodies, close: () => server.shutdown() };
-}
+const startServer = startRecordingUpstream;
 
 const refuseThinking = () =>
   Response.json({
