@@ -44,6 +44,7 @@ export type CleaningStep =
           | "dropServerTools"
           | "dropRedactedThinking"
           | "disableAbsentThinking"
+          | "passBackToolTurnThinking"
           | "stripCcpThinking"
           | "stripUnverifiableThinking"
           | "foldSystemMessages"
@@ -168,6 +169,12 @@ export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
   },
   NO_BILLING,
   SAY_NO_THINKING,
+  // After SAY_NO_THINKING: a request that says thinking is off needs none.
+  {
+    rule: "passBackToolTurnThinking",
+    reason: 'thinking on, a tool-call turn without a thinking block is a 400 ("content[].thinking' +
+      ' in the thinking mode must be passed back"); an empty one is accepted',
+  },
 ];
 
 // Other betas are kept: OpenRouter hands them to Anthropic for anthropic/* models.

@@ -6,6 +6,7 @@ import { foldSystemMessages } from "../../src/upstream/cleaning/system_messages.
 import {
   disableAbsentThinking,
   dropRedactedThinking,
+  passBackToolTurnThinking,
 } from "../../src/upstream/cleaning/thinking.ts";
 import {
   dropSchemaKeywords,
@@ -245,6 +246,42 @@ Deno.test("dropRedactedThinking keeps signed thinking; an emptied turn is remove
       "user",
     ],
   );
+});
+
+Deno.test("passBackToolTurnThinking: an empty thinking block on each tool-call turn without one", () => {
+  const call = { type: "tool_use", id: "call_00_a", name: "Bash", input: {} };
+  const result = { type: "tool_result", tool_use_id: "call_00_a", content: "ok" };
+  const own = { type: "thinking", thinking: "mine", signature: "ds-sig" };
+  const body = frozen({
+    model: "deepseek-v4-pro",
+    thinking: { type: "adaptive" },
+    messages: [
+      { role: "user", content: "q" },
+      { role: "assistant", content: [{ type: "text", text: "Running." }, call] },
+      { role: "user", content: [result] },
+      { role: "assistant", content: [{ type: "text", text: "done" }] },
+      { role: "user", content: "again" },
+      { role: "assistant", content: [own, call] },
+      { role: "user", content: [result] },
+      { role: "assistant", content: [{ type: "thinking", signature: "s" }, call] },
+      { role: "user", content: [result] },
+    ],
+  });
+  const out = passBackToolTurnThinking(body);
+  const messages = out.messages as Array<{ content: unknown }>;
+  const empty = { type: "thinking", thinking: "", signature: "" };
+  assert.deepEqual(messages[1]!.content, [empty, { type: "text", text: "Running." }, call]);
+  assert.equal(messages[3], (body.messages as unknown[])[3], "a turn without calls is untouched");
+  assert.equal(messages[5], (body.messages as unknown[])[5], "its own thinking stays as it came");
+  assert.deepEqual(messages[7]!.content, [
+    { type: "thinking", signature: "s", thinking: "" },
+    call,
+  ]);
+  assert.equal(passBackToolTurnThinking(out), out, "idempotent");
+  const off = frozen({ ...body, thinking: { type: "disabled" } });
+  assert.equal(passBackToolTurnThinking(off), off, "thinking off: nothing to pass back");
+  const plain = plainBody();
+  assert.equal(passBackToolTurnThinking(plain), plain);
 });
 
 Deno.test("dropBillingHeader: block form, string form, and nothing else", () => {

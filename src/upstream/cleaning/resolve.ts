@@ -19,7 +19,11 @@ import { dropBillingHeader } from "./billing_header.ts";
 import { resolveDeferredTools } from "./deferred_tools.ts";
 import { stripCacheControl } from "./cache_control.ts";
 import { foldSystemMessages } from "./system_messages.ts";
-import { disableAbsentThinking, dropRedactedThinking } from "./thinking.ts";
+import {
+  disableAbsentThinking,
+  dropRedactedThinking,
+  passBackToolTurnThinking,
+} from "./thinking.ts";
 import { rewriteToolIds } from "./tool_ids.ts";
 import { dropSchemaKeywords, dropServerTools, dropToolFields } from "./tools.ts";
 import { dropTopLevel, keepTopLevel } from "./top_level.ts";
@@ -63,6 +67,8 @@ export function ruleFor(step: CleaningStep): { body: ModelBodyRule } | { betas: 
       return { body: dropRedactedThinking };
     case "disableAbsentThinking":
       return { body: disableAbsentThinking };
+    case "passBackToolTurnThinking":
+      return { body: passBackToolTurnThinking };
     case "stripCcpThinking":
       return { body: stripCcpThinkingForAnthropic };
     case "stripUnverifiableThinking":

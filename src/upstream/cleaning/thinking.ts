@@ -1,7 +1,8 @@
 /** Thinking rules for third-party endpoints (the real Anthropic one lives in ../real_anthropic.ts). */
 
 import { editBlocks } from "./blocks.ts";
-import type { Body } from "./types.ts";
+import { isRecord } from "../../core/json.ts";
+import type { Body, Obj } from "./types.ts";
 
 /**
  * Says "no thinking" to an endpoint that thinks unless told not to: a request without `thinking`
@@ -24,4 +25,50 @@ export function dropRedactedThinking(body: Body): Body {
     body,
     (block, role) => role === "assistant" && block.type === "redacted_thinking" ? null : block,
   );
+}
+
+/** An empty thinking block: what an endpoint that checks for one reads as "no reasoning". */
+const EMPTY_THINKING: Readonly<Obj> = Object.freeze({
+  type: "thinking",
+  thinking: "",
+  signature: "",
+});
+
+/** A tool-call turn's content with a thinking block that has its text field, or itself. */
+function withToolTurnThinking(content: readonly unknown[]): readonly unknown[] {
+  if (!content.some((block) => isRecord(block) && block.type === "tool_use")) return content;
+  const thinking = content.filter((block) => isRecord(block) && block.type === "thinking");
+  if (thinking.length === 0) return [EMPTY_THINKING, ...content];
+  if (thinking.every((block) => typeof (block as Obj).thinking === "string")) return content;
+  return content.map((block) =>
+    isRecord(block) && block.type === "thinking" && typeof block.thinking !== "string"
+      ? { ...block, thinking: "" }
+      : block
+  );
+}
+
+/**
+ * Gives each assistant turn that calls a tool a thinking block, an empty one where it has none,
+ * while thinking is on. DeepSeek refuses such a turn without one ("The `content[].thinking` in
+ * the thinking mode must be passed back to the API", and "missing field `thinking`" for a block
+ * without its text) on every later request, so one such turn ends the session there. Claude Code
+ * leaves a turn without it after a model switch (it drops the thinking another model wrote) and
+ * whenever the turn was written by a model that did not think; an empty block is accepted.
+ */
+export function passBackToolTurnThinking(body: Body): Body {
+  const thinking = body.thinking;
+  if (isRecord(thinking) && thinking.type === "disabled") return body;
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return body;
+  let out: unknown[] | undefined;
+  for (const [i, message] of messages.entries()) {
+    if (!isRecord(message) || message.role !== "assistant" || !Array.isArray(message.content)) {
+      continue;
+    }
+    const content = withToolTurnThinking(message.content);
+    if (content === message.content) continue;
+    out ??= [...messages];
+    out[i] = { ...message, content };
+  }
+  return out ? { ...body, messages: out } : body;
 }
