@@ -150,6 +150,14 @@ const SAY_NO_THINKING: CleaningStep = {
   reason: "thinks by default; a request without thinking (a side request of Claude Code) means off",
 };
 
+// Claude Code drops the thinking another model wrote when the model changes, and a model that
+// did not think wrote none: endpoints that want reasoning back on tool-call turns get an empty
+// block there.
+const TOOL_TURN_THINKING: CleaningStep = {
+  rule: "passBackToolTurnThinking",
+  reason: "thinking on, a tool-call turn without a thinking block is a 400",
+};
+
 // No beta rule: DeepSeek ignores anthropic-beta.
 /** DeepSeek's Anthropic API: its documented fields only. */
 export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
@@ -171,7 +179,7 @@ export const DEEPSEEK_CLEANING: readonly CleaningStep[] = [
   SAY_NO_THINKING,
   // After SAY_NO_THINKING: a request that says thinking is off needs none.
   {
-    rule: "passBackToolTurnThinking",
+    ...TOOL_TURN_THINKING,
     reason: 'thinking on, a tool-call turn without a thinking block is a 400 ("content[].thinking' +
       ' in the thinking mode must be passed back"); an empty one is accepted',
   },
@@ -295,6 +303,11 @@ export const MOONSHOT_CLEANING: readonly CleaningStep[] = [
   NO_REDACTED,
   NO_BILLING,
   OLD_BETAS,
+  {
+    ...TOOL_TURN_THINKING,
+    reason: 'thinking on, a tool-call turn without a thinking block is a 400 ("thinking is ' +
+      'enabled but reasoning_content is missing in assistant tool call message")',
+  },
 ];
 
 // LM Studio and llama.cpp name fewer fields than the core; all four local servers reuse their KV

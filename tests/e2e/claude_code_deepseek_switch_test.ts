@@ -2,7 +2,7 @@
  * One Claude Code session whose model changes mid-way, with thinking on, between Kimi on Moonshot's
  * Chat Completions API (the `kimi` preset: reasoning in `reasoning_content`, wanted back on every
  * tool-call turn) and DeepSeek on its Anthropic-compatible API (the `deepseek` preset, behind
- * tests/mocks/deepseek_anthropic.ts: a tool-call turn without a thinking block is a 400 while
+ * tests/mocks/thinking_anthropic.ts: a tool-call turn without a thinking block is a 400 while
  * thinking is on). Three `claude -p` runs (`--continue --model …`), each model calling Bash twice
  * in parallel, then answering. Claude Code drops the thinking another model wrote when the model
  * changes, so DeepSeek gets Kimi's tool-call turns with no thinking: ccp gives each an empty
@@ -16,7 +16,7 @@ import { claudeStage, printJson } from "../helpers/claude_print.ts";
 import { provider, testConfig } from "../helpers/config.ts";
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
 import { chatChunk, chatStreamAnswer } from "../mocks/openai_mock.ts";
-import { startDeepSeekAnthropic } from "../mocks/deepseek_anthropic.ts";
+import { startThinkingAnthropic } from "../mocks/thinking_anthropic.ts";
 
 const claude = await findClaude();
 
@@ -92,10 +92,12 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const kimi = startKimi();
-    const deepseek = startDeepSeekAnthropic((messages) =>
-      calledSincePrompt(messages)
-        ? { thinking: "DeepSeek read both.", text: "deepseek done" }
-        : { thinking: "DeepSeek runs two.", calls: [bash("echo d1"), bash("echo d2")] }
+    const deepseek = startThinkingAnthropic(
+      "deepseek",
+      (messages) =>
+        calledSincePrompt(messages)
+          ? { thinking: "DeepSeek read both.", text: "deepseek done" }
+          : { thinking: "DeepSeek runs two.", calls: [bash("echo d1"), bash("echo d2")] },
     );
     await using stage = await claudeStage(
       "ccp-deepseek-switch-",
@@ -155,7 +157,7 @@ Deno.test({
     const ownTurn = second!.findLast((m) => blocksOf(m).some((b) => b.type === "tool_use"))!;
     const own = blocksOf(ownTurn)[0]!;
     assert.equal(own.thinking, "DeepSeek runs two.");
-    assert.match(String(own.signature), /^ds1-/);
+    assert.match(String(own.signature), /^deepseek1-/);
 
     // Back on Kimi, DeepSeek's calls went as one tool-call turn with reasoning, paired results.
     const last = kimi.bodies.at(-1)!.messages as Obj[];

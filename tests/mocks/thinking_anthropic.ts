@@ -1,14 +1,16 @@
 /**
- * DeepSeek's Anthropic-compatible endpoint (`/anthropic/v1/messages`) as strict as the real one
- * is about what Claude Code sends back: thinking is on unless the request says `disabled`, and
- * then every assistant turn that called a tool must carry a thinking block (an empty one passes),
- * or it answers 400 "The `content[].thinking` in the thinking mode must be passed back to the
- * API."; a thinking block without its `thinking` text is a 400 "missing field `thinking`";
+ * The Anthropic-compatible endpoints of DeepSeek (`/anthropic/v1/messages`) and Moonshot (Kimi)
+ * as strict as the real ones are about what Claude Code sends back: thinking is on unless the
+ * request says `disabled`, and then every assistant turn that called a tool must carry a thinking
+ * block (an empty one passes), or the answer is a 400 in the vendor's words (DeepSeek: "The
+ * `content[].thinking` in the thinking mode must be passed back to the API."; Moonshot: "thinking
+ * is enabled but reasoning_content is missing in assistant tool call message at index N"). A
+ * thinking block without its `thinking` text is a 400 "missing field `thinking`";
  * `redacted_thinking` is not supported; every `tool_use` needs its `tool_result` in the next user
- * message; a model name it does not serve (one not starting with `claude`) is a 400. Errors come
- * in DeepSeek's OpenAI-style body. Answers are streamed as DeepSeek streams them: a thinking
- * block with its signature, then text or parallel `tool_use` blocks whose ids are DeepSeek's
- * `call_00_…` form.
+ * message; a model name the vendor does not serve is a 400. Errors come in the vendors'
+ * OpenAI-style body. Answers are streamed as they stream them: a thinking block with its
+ * signature, then text or parallel `tool_use` blocks with the vendor's ids (DeepSeek's
+ * `call_00_…`, Kimi's `functions.Bash:0`).
  */
 
 import {
@@ -24,17 +26,40 @@ import {
 
 type Obj = Record<string, unknown>;
 
-const MODELS = ["deepseek-v4-pro", "deepseek-flash", "deepseek-v4-flash"];
+/** The two vendors. */
+export type Vendor = "deepseek" | "moonshot";
+
+const VENDORS: Record<Vendor, {
+  serves: (model: string) => boolean;
+  unreturned: (index: number) => string;
+  callId: (name: string, k: number) => string;
+}> = {
+  // DeepSeek maps names starting with `claude` to its own models.
+  deepseek: {
+    serves: (m) =>
+      ["deepseek-v4-pro", "deepseek-flash", "deepseek-v4-flash"].includes(m) ||
+      m.startsWith("claude"),
+    unreturned: () =>
+      "The `content[].thinking` in the thinking mode must be passed back to the API.",
+    callId: (_, k) => `call_0${k}_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`,
+  },
+  moonshot: {
+    serves: (m) => m.startsWith("kimi-"),
+    unreturned: (index) =>
+      `thinking is enabled but reasoning_content is missing in assistant tool call message at index ${index}`,
+    callId: (name, k) => `functions.${name}:${k}${crypto.randomUUID().slice(0, 4)}`,
+  },
+};
 
 /** What the scripted model does next: think, then answer with text or call tools. */
-export interface DeepSeekStep {
+export interface ThinkingStep {
   readonly thinking: string;
   readonly text?: string;
   readonly calls?: readonly { name: string; input: Obj }[];
 }
 
 /** A running mock: the bodies it was sent and the refusals it gave. */
-export interface DeepSeekMock {
+export interface ThinkingAnthropicMock {
   readonly url: string;
   readonly bodies: Obj[];
   readonly refusals: string[];
@@ -43,12 +68,10 @@ export interface DeepSeekMock {
 
 const blocksOf = (m: Obj): Obj[] => Array.isArray(m.content) ? m.content as Obj[] : [];
 
-/** What DeepSeek refuses in `body`, in its words; undefined when it takes it. */
-export function deepSeekRefusal(body: Obj): string | undefined {
+/** What `vendor` refuses in `body`, in its words; undefined when it takes it. */
+export function thinkingRefusal(vendor: Vendor, body: Obj): string | undefined {
   const model = String(body.model);
-  if (!MODELS.includes(model) && !model.startsWith("claude")) {
-    return `Model Not Exist: ${model}`;
-  }
+  if (!VENDORS[vendor].serves(model)) return `Model Not Exist: ${model}`;
   const thinkingOn = (body.thinking as Obj | undefined)?.type !== "disabled";
   const messages = (body.messages ?? []) as Obj[];
   for (const [i, m] of messages.entries()) {
@@ -61,7 +84,7 @@ export function deepSeekRefusal(body: Obj): string | undefined {
     const calls = blocks.filter((b) => b.type === "tool_use");
     if (m.role !== "assistant" || calls.length === 0) continue;
     if (thinkingOn && thinking.length === 0) {
-      return "The `content[].thinking` in the thinking mode must be passed back to the API.";
+      return VENDORS[vendor].unreturned(i);
     }
     const results = new Set(
       blocksOf(messages[i + 1] ?? {}).filter((b) => b.type === "tool_result").map((b) =>
@@ -76,13 +99,13 @@ export function deepSeekRefusal(body: Obj): string | undefined {
   return undefined;
 }
 
-function answer(step: DeepSeekStep, model: unknown, n: number): SseEvent[] {
+function answer(vendor: Vendor, step: ThinkingStep, model: unknown, n: number): SseEvent[] {
   const usage = { input_tokens: 1200, output_tokens: 1 };
   const events: SseEvent[] = [
-    sseEvent("message_start", { message: openingMessage(`msg_ds_${n}`, model, usage) }),
+    sseEvent("message_start", { message: openingMessage(`msg_${vendor}_${n}`, model, usage) }),
     ...blockEvents(0, { type: "thinking", thinking: "", signature: "" }, [
       { type: "thinking_delta", thinking: step.thinking },
-      { type: "signature_delta", signature: `ds${n}-${crypto.randomUUID()}` },
+      { type: "signature_delta", signature: `${vendor}${n}-${crypto.randomUUID()}` },
     ]),
   ];
   let index = 1;
@@ -90,7 +113,7 @@ function answer(step: DeepSeekStep, model: unknown, n: number): SseEvent[] {
     events.push(...blockEvents(index++, { type: "text", text: "" }, textDeltas([step.text])));
   }
   for (const [k, call] of (step.calls ?? []).entries()) {
-    const id = `call_0${k}_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+    const id = VENDORS[vendor].callId(call.name, k);
     const input = JSON.stringify(call.input);
     const pieces = [input.slice(0, 7), input.slice(7)];
     events.push(
@@ -105,14 +128,17 @@ function answer(step: DeepSeekStep, model: unknown, n: number): SseEvent[] {
   return events;
 }
 
-/** Starts the mock; `script` picks each answer from the request's messages. */
-export function startDeepSeekAnthropic(script: (messages: Obj[]) => DeepSeekStep): DeepSeekMock {
+/** Starts `vendor`'s endpoint; `script` picks each answer from the request's messages. */
+export function startThinkingAnthropic(
+  vendor: Vendor,
+  script: (messages: Obj[]) => ThinkingStep,
+): ThinkingAnthropicMock {
   const bodies: Obj[] = [];
   const refusals: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json() as Obj;
     bodies.push(body);
-    const refusal = deepSeekRefusal(body);
+    const refusal = thinkingRefusal(vendor, body);
     if (refusal) {
       refusals.push(refusal);
       const error = {
@@ -123,7 +149,7 @@ export function startDeepSeekAnthropic(script: (messages: Obj[]) => DeepSeekStep
       };
       return Response.json({ error }, { status: 400 });
     }
-    const events = answer(script(body.messages as Obj[]), body.model, bodies.length);
+    const events = answer(vendor, script(body.messages as Obj[]), body.model, bodies.length);
     return new Response(encodeEvents(events), { headers: { "content-type": "text/event-stream" } });
   });
   return {
