@@ -101,6 +101,36 @@ Deno.test("third parties keep signed thinking; endpoints that may reach Anthropi
   }
 });
 
+Deno.test("a tool-call turn without thinking gets an empty block on DeepSeek and Moonshot only", () => {
+  // As Claude Code sends a session another model began: its tool-call turn without thinking.
+  const body = {
+    model: "m",
+    max_tokens: 100,
+    thinking: { type: "adaptive" },
+    messages: [
+      { role: "user", content: "start" },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Bash", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "ok" }] },
+    ],
+  };
+  const types = (preset: string, b: Record<string, unknown> = body) => {
+    const out = cleanFor({ preset, baseUrl: "http://x" }).body(b, "m");
+    return (out.messages as Array<{ content: Array<{ type: string }> }>)[1]!.content
+      .map((block) => block.type);
+  };
+  for (const preset of ["deepseek", "moonshot_anthropic"]) {
+    assert.deepEqual(types(preset), ["thinking", "tool_use"], preset);
+    const off = { ...body, thinking: { type: "disabled" } };
+    assert.deepEqual(types(preset, off), ["tool_use"], `${preset}, thinking off`);
+  }
+  // DeepSeek thinks unless told not to: a request that says nothing is told, and needs none.
+  const { thinking: _thinking, ...untold } = body;
+  assert.deepEqual(types("deepseek", untold), ["tool_use"]);
+  for (const preset of ["anthropic", "open_router", "zai", "minimax", "ollama", "cliproxyapi"]) {
+    assert.deepEqual(types(preset), ["tool_use"], preset);
+  }
+});
+
 Deno.test("filterBetaHeader: same Headers when all stay, header removed when none do", () => {
   const client = new Headers({
     "anthropic-beta": "claude-code-20250219,context-management-2025-06-27",
