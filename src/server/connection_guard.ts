@@ -15,8 +15,14 @@
 
 import type { ClientTimeouts } from "../config/types.ts";
 import { deadline } from "../core/deadlines.ts";
-import { type GuardRefusal, ReadBuffer, refuseWith, writeAll } from "./guard_io.ts";
-import { GuardedConnection } from "./guarded_connection.ts";
+import {
+  type GuardRefusal,
+  ReadBuffer,
+  refuseLingering,
+  refuseWith,
+  writeAll,
+} from "./guard_io.ts";
+import { GuardedConnection, LINGER_BYTES, LINGER_MS } from "./guarded_connection.ts";
 import { RequestPipe } from "./request_pipe.ts";
 
 /** Limits of the guard. */
@@ -36,6 +42,14 @@ export interface GuardLimits {
 export interface Guard {
   /** Connections open now. */
   readonly open: number;
+  /** Connections refused past max_connections that linger now (at most MAX_REFUSED_LINGERING). */
+  readonly refusedLingering: number;
+  /**
+   * The server answers the request in flight on the connection `peer` (`host:port#n`, its
+   * PEER_HEADER) with `connection: close`: the connection closes after that answer
+   * (GuardedConnection.closeAfterAnswer).
+   */
+  closeAfterAnswer(peer: string): void;
   close(): void;
 }
 
@@ -50,6 +64,19 @@ export function guardConnections(
   return guard;
 }
 
+/**
+ * How many connections refused past max_connections may linger at once (see `#serve`): each for
+ * at most LINGER_MS, so a flood past the limit holds at most this many sockets more. Past it, a
+ * refused connection is closed at once, as before lingering existed.
+ */
+export const MAX_REFUSED_LINGERING = 16;
+
+const TOO_MANY = {
+  status: 503,
+  type: "api_error",
+  message: "Too many connections to ccp",
+} as const;
+
 // After an accept that failed for want of a file descriptor (or anything but a client's reset),
 // a pause: accepting again at once would spin while the condition lasts.
 const ACCEPT_PAUSE_MS = 50;
@@ -60,6 +87,9 @@ class ConnectionGuard implements Guard {
   readonly #socketPath: string;
   readonly #limits: GuardLimits;
   #open = 0;
+  #refusedLingering = 0;
+  // The connections let in, by peer key: the server's `connection: close` is passed on by it.
+  readonly #byPeer = new Map<string, GuardedConnection>();
   #closed = false;
 
   constructor(
@@ -74,6 +104,14 @@ class ConnectionGuard implements Guard {
 
   get open(): number {
     return this.#open;
+  }
+
+  get refusedLingering(): number {
+    return this.#refusedLingering;
+  }
+
+  closeAfterAnswer(peer: string): void {
+    this.#byPeer.get(peer)?.closeAfterAnswer();
   }
 
   close(): void {
@@ -109,19 +147,30 @@ class ConnectionGuard implements Guard {
     }
   }
 
-  // Serves a connection, or refuses it when the limit of open connections is reached.
+  // Serves a connection, or refuses it when the limit of open connections is reached. A refused
+  // client may have sent its request already: it lingers (refuseLingering) so the client reads
+  // the 503 rather than a reset, while fewer than MAX_REFUSED_LINGERING do.
   #serve(conn: Deno.TcpConn): void {
     const limits = this.#limits;
     if (this.#open >= limits.maxConnections) {
-      void refuseWith(
-        conn,
-        { status: 503, type: "api_error", message: "Too many connections to ccp" },
-        limits.onRefused,
-      );
+      if (this.#refusedLingering >= MAX_REFUSED_LINGERING) {
+        void refuseWith(conn, TOO_MANY, limits.onRefused);
+        return;
+      }
+      this.#refusedLingering++;
+      void refuseLingering(conn, TOO_MANY, limits.onRefused, {
+        ms: LINGER_MS,
+        bytes: LINGER_BYTES,
+      }).finally(() => this.#refusedLingering--);
       return;
     }
     this.#open++;
-    void serveConnection(conn, this.#socketPath, limits).finally(() => this.#open--);
+    const c = new GuardedConnection(conn, limits);
+    this.#byPeer.set(c.peer, c);
+    void serveConnection(c, this.#socketPath).finally(() => {
+      this.#open--;
+      this.#byPeer.delete(c.peer);
+    });
   }
 }
 
@@ -131,12 +180,8 @@ function isClientReset(err: unknown): boolean {
 }
 
 /** Pipes one client connection, enforcing the limits on each request head and on idleness. */
-async function serveConnection(
-  conn: Deno.TcpConn,
-  socketPath: string,
-  limits: GuardLimits,
-): Promise<void> {
-  const c = new GuardedConnection(conn, limits);
+async function serveConnection(c: GuardedConnection, socketPath: string): Promise<void> {
+  const { conn, limits } = c;
   // Each SSE event leaves as written: Nagle's algorithm would hold a small write until the client
   // acknowledged the one before (its delayed ACK: tens of milliseconds on a real network).
   try {
