@@ -15,8 +15,8 @@ let connections = 0;
 export const LINGER_MS = 2_000;
 export const LINGER_BYTES = 4 * 1024 * 1024;
 
-// How long after the idle limit seemed reached it is checked again before the connection ends
-// (see #idleCheck).
+// How long after the idle or head limit seemed reached it is checked again before the connection
+// ends (see #idleCheck).
 const IDLE_RECHECK_MS = 20;
 
 /** A client connection's deadlines and end; `backend` is its connection to the HTTP server. */
@@ -151,8 +151,14 @@ export class GuardedConnection {
   awaitHead(): void {
     if (this.#lingering) return;
     this.#cancelHead?.();
-    if (this.#headersMs > 0) this.#cancelHead = deadline(this.#headersMs, this.end);
+    if (this.#headersMs > 0) this.#cancelHead = deadline(this.#headersMs, this.#headLate);
   }
+
+  // The head limit passed: the connection ends unless the head's end was waiting unread (see
+  // #idleCheck), which `headRead` then says within a moment.
+  readonly #headLate = (): void => {
+    this.#cancelHead = deadline(IDLE_RECHECK_MS, this.end);
+  };
 
   /** The request head ended in time. */
   headRead(): void {
