@@ -60,7 +60,7 @@ export async function listen(
   const listener = Deno.listen({ hostname, port });
   let dir = "";
   let server: Deno.HttpServer;
-  let guard: Guard | undefined;
+  let guard: Guard | undefined = undefined;
   // Deno's server keeps a connection open after an answer that says `connection: close` (one
   // given before the request's body was all read): the guard closes it instead.
   const closing: Handler = async (request, info) => {
