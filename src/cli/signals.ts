@@ -87,16 +87,12 @@ export function stopHandler(
   now: () => number = () => performance.now(),
 ): () => void {
   let stoppedAt: number | undefined;
-  let stopping = false;
   return () => {
-    if (!stopping) {
-      stopping = true;
+    if (stoppedAt === undefined) {
       stop();
       stoppedAt = now();
-      return;
+    } else if (now() - stoppedAt >= SAME_STOP_MS) {
+      exit();
     }
-    // A copy handled while the stop is still being taken (`stop` signalled again) is the same.
-    if (stoppedAt === undefined || now() - stoppedAt < SAME_STOP_MS) return;
-    exit();
   };
 }

@@ -10,7 +10,9 @@
  * limit is never passed on: the server gets the head alone and answers its 413. Either way, and
  * whenever the server closes a connection, the guard then lingers: it ends its side and drops what
  * the client still sends for a bounded time before closing (GuardedConnection.linger), so a client
- * still sending reads the error instead of a reset.
+ * still sending reads the error instead of a reset. An answer of the server's that says
+ * `connection: close` (a body too slow) ends the connection so too (closeAfterAnswer), and so does
+ * the 503 past max_connections, for a bounded number of connections at once.
  */
 
 import type { ClientTimeouts } from "../config/types.ts";
@@ -42,8 +44,6 @@ export interface GuardLimits {
 export interface Guard {
   /** Connections open now. */
   readonly open: number;
-  /** Connections refused past max_connections that linger now (at most MAX_REFUSED_LINGERING). */
-  readonly refusedLingering: number;
   /**
    * The server answers the request in flight on the connection `peer` (`host:port#n`, its
    * PEER_HEADER) with `connection: close`: the connection closes after that answer
@@ -104,10 +104,6 @@ class ConnectionGuard implements Guard {
 
   get open(): number {
     return this.#open;
-  }
-
-  get refusedLingering(): number {
-    return this.#refusedLingering;
   }
 
   closeAfterAnswer(peer: string): void {
