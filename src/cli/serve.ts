@@ -12,7 +12,7 @@ import { guardRefusalLog } from "../server/guard_log.ts";
 import type { CliFlags } from "./args.ts";
 import { ccpCommand, type CliContext } from "./context.ts";
 import { loadCliConfig } from "./load.ts";
-import { onSignals, reloadSignals, stopSignals } from "./signals.ts";
+import { onSignals, reloadSignals, stopHandler, stopSignals } from "./signals.ts";
 import { assertSafeExposure, clientHost, httpUrl, listenHost, startupLines } from "./startup.ts";
 import { type ConfigWatch, watchConfig, watchedFiles } from "./config_watch.ts";
 import { serveLog } from "./serve_log.ts";
@@ -29,11 +29,6 @@ import { LazyTraceExport } from "../observe/tracing/lazy_export.ts";
  * 10 s that `docker stop` and `podman stop` wait before they kill the process.
  */
 const GRACE_MS = 8_000;
-/**
- * Stop signals this close together are one stop sent twice; a person's second Ctrl-C, which skips
- * the drain, comes later.
- */
-const SAME_STOP_MS = 200;
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
@@ -320,18 +315,15 @@ function onStopSignals(
     readonly reload: () => void;
   },
 ): () => void {
-  let firstAt: number | undefined;
-  const removeStop = onSignals(stopSignals(ctx.os), () => {
-    if (firstAt === undefined) {
-      firstAt = performance.now();
-      return void server.stop();
-    }
-    // One stop sent twice at once (`timeout` signals ccp, then ccp's process group) asks for
-    // one drain; only a signal sent after it asks to skip the drain.
-    if (performance.now() - firstAt < SAME_STOP_MS) return;
-    log.warn("Second signal: exiting now");
-    server.exit(130);
-  });
+  // One stop sent twice at once (`timeout` signals ccp, then ccp's process group) asks for one
+  // drain; only a signal sent after it asks to skip the drain.
+  const removeStop = onSignals(
+    stopSignals(ctx.os),
+    stopHandler(() => void server.stop(), () => {
+      log.warn("Second signal: exiting now");
+      server.exit(130);
+    }),
+  );
   const removeReload = onSignals(reloadSignals(ctx.os), () => void server.reload());
   return () => {
     removeStop();

@@ -65,3 +65,34 @@ export function onSignals(signals: readonly Deno.Signal[], handler: () => void):
     added.length = 0;
   };
 }
+
+/**
+ * Copies of one stop signal handled within this long of the first stop taking effect are that
+ * stop sent twice (`timeout` signals ccp, then its process group); a person's second Ctrl-C, which
+ * skips the drain, comes later.
+ */
+export const SAME_STOP_MS = 200;
+
+/**
+ * The handler of stop signals: the first calls `stop` (a drain), and one handled later than
+ * SAME_STOP_MS after that stop took effect calls `exit`. The time runs from when `stop` has
+ * returned, not from when the first signal was handled: on a loaded machine the stop's first
+ * steps (closing the listener, the config watch, the status page's streams) held the process
+ * past 200 ms, and the copy of the same stop handled after them counted as a second one, which
+ * cut the requests in flight instead of draining them.
+ */
+export function stopHandler(
+  stop: () => void,
+  exit: () => void,
+  now: () => number = () => performance.now(),
+): () => void {
+  let stoppedAt: number | undefined;
+  return () => {
+    if (stoppedAt === undefined) {
+      stop();
+      stoppedAt = now();
+    } else if (now() - stoppedAt >= SAME_STOP_MS) {
+      exit();
+    }
+  };
+}

@@ -88,8 +88,9 @@ export class ClientRequestError extends ProxyError {
     message: string,
     errorType: AnthropicErrorType = "invalid_request_error",
     extra?: Record<string, unknown>,
+    headers?: Record<string, string>,
   ) {
-    super(errorType, message, extra ? { extra } : {});
+    super(errorType, message, { ...(extra ? { extra } : {}), ...(headers ? { headers } : {}) });
     this.name = "ClientRequestError";
   }
 }

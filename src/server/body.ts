@@ -133,6 +133,9 @@ async function readBounded(
             `Request body could not be decoded as ${
               request.headers.get("content-encoding")
             } after ${collected.size} bytes: ${reason}`,
+            "invalid_request_error",
+            undefined,
+            CLOSE,
           );
         }
         throw new ClientRequestError(
@@ -272,9 +275,21 @@ function bodyDeadline(
   return timer;
 }
 
+/**
+ * On an answer given before the body was read to its end (too slow, too large, not decodable):
+ * the connection closes after it. Kept open, the server would read what the client still sends of
+ * that body, and the next request on it would wait behind a body nobody reads; closed, the client
+ * reads the error whole (the connection guard lingers over the rest, see GuardedConnection.linger)
+ * and sends its next request on a new connection.
+ */
+const CLOSE: Readonly<Record<string, string>> = { connection: "close" };
+
 function late(timeoutMs: number): ClientRequestError {
   return new ClientRequestError(
     `Request body did not arrive within ${timeoutMs / 1000} s (server.timeouts.body)`,
+    "invalid_request_error",
+    undefined,
+    CLOSE,
   );
 }
 
@@ -286,5 +301,5 @@ function bodyTooLargeMessage(limit: number): string {
 }
 
 function tooLarge(limit: number): ClientRequestError {
-  return new ClientRequestError(bodyTooLargeMessage(limit), "request_too_large");
+  return new ClientRequestError(bodyTooLargeMessage(limit), "request_too_large", undefined, CLOSE);
 }

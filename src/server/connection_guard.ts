@@ -10,13 +10,21 @@
  * limit is never passed on: the server gets the head alone and answers its 413. Either way, and
  * whenever the server closes a connection, the guard then lingers: it ends its side and drops what
  * the client still sends for a bounded time before closing (GuardedConnection.linger), so a client
- * still sending reads the error instead of a reset.
+ * still sending reads the error instead of a reset. An answer of the server's that says
+ * `connection: close` (a body too slow) ends the connection so too (closeAfterAnswer), and so does
+ * the 503 past max_connections, for a bounded number of connections at once.
  */
 
 import type { ClientTimeouts } from "../config/types.ts";
 import { deadline } from "../core/deadlines.ts";
-import { type GuardRefusal, ReadBuffer, refuseWith, writeAll } from "./guard_io.ts";
-import { GuardedConnection } from "./guarded_connection.ts";
+import {
+  type GuardRefusal,
+  ReadBuffer,
+  refuseLingering,
+  refuseWith,
+  writeAll,
+} from "./guard_io.ts";
+import { GuardedConnection, LINGER_BYTES, LINGER_MS } from "./guarded_connection.ts";
 import { RequestPipe } from "./request_pipe.ts";
 
 /** Limits of the guard. */
@@ -36,6 +44,12 @@ export interface GuardLimits {
 export interface Guard {
   /** Connections open now. */
   readonly open: number;
+  /**
+   * The server answers the request in flight on the connection `peer` (`host:port#n`, its
+   * PEER_HEADER) with `connection: close`: the connection closes after that answer
+   * (GuardedConnection.closeAfterAnswer).
+   */
+  closeAfterAnswer(peer: string): void;
   close(): void;
 }
 
@@ -50,6 +64,19 @@ export function guardConnections(
   return guard;
 }
 
+/**
+ * How many connections refused past max_connections may linger at once (see `#serve`): each for
+ * at most LINGER_MS, so a flood past the limit holds at most this many sockets more. Past it, a
+ * refused connection is closed at once, as before lingering existed.
+ */
+export const MAX_REFUSED_LINGERING = 16;
+
+const TOO_MANY = {
+  status: 503,
+  type: "api_error",
+  message: "Too many connections to ccp",
+} as const;
+
 // After an accept that failed for want of a file descriptor (or anything but a client's reset),
 // a pause: accepting again at once would spin while the condition lasts.
 const ACCEPT_PAUSE_MS = 50;
@@ -60,6 +87,9 @@ class ConnectionGuard implements Guard {
   readonly #socketPath: string;
   readonly #limits: GuardLimits;
   #open = 0;
+  #refusedLingering = 0;
+  // The connections let in, by peer key: the server's `connection: close` is passed on by it.
+  readonly #byPeer = new Map<string, GuardedConnection>();
   #closed = false;
 
   constructor(
@@ -74,6 +104,10 @@ class ConnectionGuard implements Guard {
 
   get open(): number {
     return this.#open;
+  }
+
+  closeAfterAnswer(peer: string): void {
+    this.#byPeer.get(peer)?.closeAfterAnswer();
   }
 
   close(): void {
@@ -109,19 +143,30 @@ class ConnectionGuard implements Guard {
     }
   }
 
-  // Serves a connection, or refuses it when the limit of open connections is reached.
+  // Serves a connection, or refuses it when the limit of open connections is reached. A refused
+  // client may have sent its request already: it lingers (refuseLingering) so the client reads
+  // the 503 rather than a reset, while fewer than MAX_REFUSED_LINGERING do.
   #serve(conn: Deno.TcpConn): void {
     const limits = this.#limits;
     if (this.#open >= limits.maxConnections) {
-      void refuseWith(
-        conn,
-        { status: 503, type: "api_error", message: "Too many connections to ccp" },
-        limits.onRefused,
-      );
+      if (this.#refusedLingering >= MAX_REFUSED_LINGERING) {
+        void refuseWith(conn, TOO_MANY, limits.onRefused);
+        return;
+      }
+      this.#refusedLingering++;
+      void refuseLingering(conn, TOO_MANY, limits.onRefused, {
+        ms: LINGER_MS,
+        bytes: LINGER_BYTES,
+      }).finally(() => this.#refusedLingering--);
       return;
     }
     this.#open++;
-    void serveConnection(conn, this.#socketPath, limits).finally(() => this.#open--);
+    const c = new GuardedConnection(conn, limits);
+    this.#byPeer.set(c.peer, c);
+    void serveConnection(c, this.#socketPath).finally(() => {
+      this.#open--;
+      this.#byPeer.delete(c.peer);
+    });
   }
 }
 
@@ -131,12 +176,8 @@ function isClientReset(err: unknown): boolean {
 }
 
 /** Pipes one client connection, enforcing the limits on each request head and on idleness. */
-async function serveConnection(
-  conn: Deno.TcpConn,
-  socketPath: string,
-  limits: GuardLimits,
-): Promise<void> {
-  const c = new GuardedConnection(conn, limits);
+async function serveConnection(c: GuardedConnection, socketPath: string): Promise<void> {
+  const { conn, limits } = c;
   // Each SSE event leaves as written: Nagle's algorithm would hold a small write until the client
   // acknowledged the one before (its delayed ACK: tens of milliseconds on a real network).
   try {

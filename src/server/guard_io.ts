@@ -1,5 +1,6 @@
 /** The connection guard's buffers, writes and own answers (see connection_guard.ts). */
 
+import { deadline } from "../core/deadlines.ts";
 import { type AnthropicErrorType, errorBody } from "../core/errors.ts";
 import { NO_ROUTE } from "../pipeline/record.ts";
 import { newRequestId } from "../translate/anthropic/ids.ts";
@@ -56,6 +57,46 @@ export async function refuseWith(
     conn.close();
   } catch {
     // Already closed.
+  }
+}
+
+/**
+ * As `refuseWith`, but the connection lingers before it closes, as a guarded one does after its
+ * last answer (GuardedConnection.linger): ccp's side ends after the answer, and what the client
+ * still sends (the request it sent before it was refused) is read and dropped until it closes
+ * its side, for at most `ms` and `bytes`. Closed at once, a connection with the client's request
+ * unread is reset, and the client may meet the reset instead of the answer.
+ */
+export async function refuseLingering(
+  conn: Deno.Conn,
+  refusal: { status: number; type: AnthropicErrorType; message: string },
+  onRefused: ((refusal: GuardRefusal) => void) | undefined,
+  bounds: { readonly ms: number; readonly bytes: number },
+): Promise<void> {
+  const close = () => {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  // The answer's write is bounded too: a client that reads nothing may fill its window.
+  const stop = deadline(bounds.ms, close);
+  await answerRefusal(conn, refusal, onRefused);
+  // Small, and only while it lingers: a flood's lingering sockets are few (connection_guard.ts).
+  const dropped = new Uint8Array(1024);
+  try {
+    await conn.closeWrite();
+    for (let read = 0; read <= bounds.bytes;) {
+      const n = await conn.read(dropped);
+      if (n === null) break;
+      read += n;
+    }
+  } catch {
+    // Closed when its time ran out, or reset by the client.
+  } finally {
+    stop();
+    close();
   }
 }
 

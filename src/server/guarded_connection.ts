@@ -15,6 +15,10 @@ let connections = 0;
 export const LINGER_MS = 2_000;
 export const LINGER_BYTES = 4 * 1024 * 1024;
 
+// How long after the idle or head limit seemed reached it is checked again before the connection
+// ends (see #idleCheck).
+const IDLE_RECHECK_MS = 20;
+
 /** A client connection's deadlines and end; `backend` is its connection to the HTTP server. */
 export class GuardedConnection {
   readonly conn: Deno.TcpConn;
@@ -31,7 +35,12 @@ export class GuardedConnection {
   // for the time that remains: re-arming a timer on every chunk cost timer churn per chunk.
   #lastActivity = 0;
   #idleArmed = false;
+  // The last activity an idle check found the whole idle limit ago: the next check ends the
+  // connection if nothing moved since.
+  #quietSince = -1;
   #lingering = false;
+  // Set once the server answered with `connection: close` (see `closeAfterAnswer`).
+  #answered = false;
   #discarded = 0;
 
   constructor(conn: Deno.TcpConn, limits: GuardLimits) {
@@ -82,9 +91,22 @@ export class GuardedConnection {
     this.#cancelIdle = deadline(LINGER_MS, this.end);
   };
 
-  /** Whether the connection lingers: what the client sends is dropped (see `discard`). */
-  get lingering(): boolean {
-    return this.#lingering;
+  /**
+   * The server answered the request in flight with `connection: close` (an answer given before
+   * the body was all read: too slow, too large), which Deno's HTTP server does not act on: it
+   * would keep the connection and read on, the rest of that body included. So the guard stops
+   * passing on what the client sends and ends the server's input; the server then writes its
+   * answer and closes, and the connection lingers as after any last answer.
+   */
+  readonly closeAfterAnswer = (): void => {
+    if (this.#done || this.#lingering || this.#answered) return;
+    this.#answered = true;
+    this.backend?.closeWrite().catch(() => {});
+  };
+
+  /** Whether what the client sends is dropped (see `discard`): answered, or lingering. */
+  get dropping(): boolean {
+    return this.#lingering || this.#answered;
   }
 
   /** `n` bytes read while lingering were dropped; says whether to read on (else it ended). */
@@ -95,15 +117,25 @@ export class GuardedConnection {
     return false;
   }
 
-  // The idle timer fired: ends a connection quiet for the whole idle limit, else waits out the rest.
+  // The idle timer fired: ends a connection quiet for the whole idle limit, else waits out the
+  // rest. Quiet is confirmed by a second check a moment later: a timer that fires after the
+  // process was stalled (a loaded machine, a long task) fires before the reads that were waiting
+  // meanwhile, and the bytes the client sent in time were then taken for silence. Under load a
+  // trickled body's connection was so ended just as the server's 400 for it was on its way.
   readonly #idleCheck = (): void => {
     this.#cancelIdle = undefined;
     this.#idleArmed = false;
     if (this.#done) return;
     const quiet = performance.now() - this.#lastActivity;
-    if (quiet >= this.#idleMs) return this.end();
     this.#idleArmed = true;
-    this.#cancelIdle = deadline(this.#idleMs - quiet, this.#idleCheck);
+    if (quiet < this.#idleMs) {
+      this.#cancelIdle = deadline(this.#idleMs - quiet, this.#idleCheck);
+    } else if (this.#quietSince === this.#lastActivity) {
+      this.end();
+    } else {
+      this.#quietSince = this.#lastActivity;
+      this.#cancelIdle = deadline(IDLE_RECHECK_MS, this.#idleCheck);
+    }
   };
 
   /** Bytes moved: the idle limit starts again (the timer is only armed when none is). */
@@ -119,8 +151,14 @@ export class GuardedConnection {
   awaitHead(): void {
     if (this.#lingering) return;
     this.#cancelHead?.();
-    if (this.#headersMs > 0) this.#cancelHead = deadline(this.#headersMs, this.end);
+    if (this.#headersMs > 0) this.#cancelHead = deadline(this.#headersMs, this.#headLate);
   }
+
+  // The head limit passed: the connection ends unless the head's end was waiting unread (see
+  // #idleCheck), which `headRead` then says within a moment.
+  readonly #headLate = (): void => {
+    this.#cancelHead = deadline(IDLE_RECHECK_MS, this.end);
+  };
 
   /** The request head ended in time. */
   headRead(): void {

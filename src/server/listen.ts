@@ -8,6 +8,7 @@ import type { ServerConfig } from "../config/types.ts";
 import { type Guard, guardConnections } from "./connection_guard.ts";
 import type { GuardRefusal } from "./guard_io.ts";
 import type { DepartureWatcher } from "./departures.ts";
+import { PEER_HEADER } from "./guard_head.ts";
 import { makeSocketDir, SOCKET_NAME, sweepSocketDirs } from "./socket_dirs.ts";
 
 /** A bound server. */
@@ -59,11 +60,22 @@ export async function listen(
   const listener = Deno.listen({ hostname, port });
   let dir = "";
   let server: Deno.HttpServer;
+  let guard: Guard | undefined = undefined;
+  // Deno's server keeps a connection open after an answer that says `connection: close` (one
+  // given before the request's body was all read): the guard closes it instead.
+  const closing: Handler = async (request, info) => {
+    const response = await handler(request, info);
+    if (response.headers.get("connection")?.toLowerCase() === "close") {
+      const peer = request.headers.get(PEER_HEADER);
+      if (peer !== null) guard?.closeAfterAnswer(peer);
+    }
+    return response;
+  };
   try {
     dir = await makeSocketDir();
     server = Deno.serve(
       { transport: "unix", path: `${dir}/${SOCKET_NAME}`, onListen: () => {} },
-      handler,
+      closing,
     );
   } catch (err) {
     listener.close();
@@ -71,7 +83,7 @@ export async function listen(
     throw err;
   }
   const socket = `${dir}/${SOCKET_NAME}`;
-  const guard: Guard = guardConnections(listener, socket, {
+  guard = guardConnections(listener, socket, {
     timeouts: settings.clientTimeouts,
     maxConnections: settings.maxConnections,
     maxBodyBytes: settings.maxBodyBytes,
@@ -84,7 +96,7 @@ export async function listen(
   return {
     server,
     port: listener.addr.port,
-    stopAccepting: () => guard.close(),
+    stopAccepting: () => guard?.close(),
     cleanUp: async () => {
       // A sweep still going (thousands of leftovers) ends with the directory it is at.
       stopSweep.abort();

@@ -81,7 +81,7 @@ export class RequestPipe {
     const { conn, limits } = c;
     const backend = this.#backend;
     for (;;) {
-      if (c.lingering || this.#serverGone) {
+      if (c.dropping || this.#serverGone) {
         // Answered already: the rest is read only to be dropped (see GuardedConnection.linger).
         const n = await conn.read(this.#small);
         if (n === null || !c.discard(n)) return;
