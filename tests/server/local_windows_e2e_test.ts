@@ -530,3 +530,62 @@ Deno.test("vLLM alone: a refusal of max_tokens that leaves no room for an answer
     }
   }
 });
+
+/** The request log lines (`POST /v1/messages ...`) among `logs`. */
+const requestLines = (logs: string[]) => logs.filter((l) => l.includes("POST /v1/messages"));
+
+Deno.test("a refusal of max_tokens sent again fitted and served: the log line, the status page and /metrics say so, and count no failure", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    const lines = requestLines(env.logs());
+    assert.equal(lines.length, 1, env.logs().join(""));
+    assert.match(
+      lines[0]!,
+      / INFO {2}POST \/v1\/messages claude-sonnet-4-5 \u2192 local\/qwen3-coder 200 /,
+    );
+    assert.match(lines[0]!, / resent: local\/qwen3-coder \(max_tokens fitted after 400\)\n$/);
+    assert.doesNotMatch(lines[0]!, /attempts=|failed/);
+    const [summary] = env.recent.latest();
+    assert.equal(summary!.failed, undefined, "no failed try on the status page");
+    assert.equal(summary!.resent, "local/qwen3-coder (max_tokens fitted after 400)");
+    assert.equal(summary!.attempts, 2, "both sends are counted");
+    const metrics = await (await fetch(`${env.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /ccp_upstream_attempts_total\{provider="local",model="qwen3-coder",outcome="resent"\} 1\n/,
+    );
+    assert.match(
+      metrics,
+      /ccp_upstream_attempts_total\{provider="local",model="qwen3-coder",outcome="answered"\} 1\n/,
+    );
+    assert.doesNotMatch(metrics, /outcome="status_400"/);
+    assert.equal(env.registry.breaker("local", "qwen3-coder").state, "closed");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("a re-send fitted, refused again, then served by the next target: the log line counts the failover's attempts, not the re-send", async () => {
+  const hosted = startRecordingUpstream();
+  const env = setup("vllm", { refuseOver: 32_768, hosted: hosted.url });
+  try {
+    // vLLM counts the prompt 12000 tokens higher on the re-send: no room left then.
+    let calls = 0;
+    env.server.extra = () => (calls++ === 0 ? 0 : 12_000);
+    const { res } = await env.send(20_000, 128_000);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "hosted");
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_001 - 64]);
+    const lines = requestLines(env.logs());
+    assert.equal(lines.length, 1, env.logs().join(""));
+    assert.match(
+      lines[0]!,
+      / attempts=2 \(failed: local\/qwen3-coder 400\) resent: local\/qwen3-coder \(max_tokens fitted after 400\) passed: local\/qwen3-coder \(refused as too long\)\n$/,
+    );
+    assert.equal(env.recent.latest()[0]!.failed, "local/qwen3-coder 400");
+  } finally {
+    await env.close();
+    await hosted.close();
+  }
+});
