@@ -290,6 +290,6 @@ export function refittedOutput(prompt: number, output: number, limit: number): n
  * for fewer output tokens than an answer needs; a chain moves on to a larger window.
  */
 export function roomlessPrompt(prompt: number, limit: number): string | undefined {
-  const most = limit - MIN_FITTED_OUTPUT - 64;
+  const most = Math.max(0, limit - MIN_FITTED_OUTPUT - 64);
   return prompt > most ? `${PROMPT_TOO_LONG}: ${prompt} tokens > ${most} maximum` : undefined;
 }

@@ -105,10 +105,44 @@ function chatModel(name: string, window: number, log: string[]) {
   };
 }
 
+/**
+ * vLLM's Anthropic endpoint, serving a model in a window that each prompt leaves `room` tokens
+ * of (in this mock's tokens): every request is refused in vLLM's words for `max_tokens` too large,
+ * with no room for an answer beside the prompt.
+ */
+function roomlessVllm(name: string, room: number, log: string[]) {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json() as Obj;
+    // The system prompt and the tools count too (this mock's count is of the messages alone).
+    const tokens = tokensOf(body.messages as Obj[]) + 20_000;
+    const window = tokens + room;
+    log.push(`${name} refused max_tokens`);
+    return Response.json({
+      type: "error",
+      error: {
+        type: "BadRequestError",
+        message: `'max_tokens' or 'max_completion_tokens' is too large: ${body.max_tokens}. ` +
+          `This model's maximum context length is ${window} tokens and your request has ` +
+          `${tokens} input tokens (${body.max_tokens} > ${window} - ${tokens}).`,
+      },
+    }, { status: 400 });
+  });
+  return {
+    provider: provider(name, {
+      preset: "vllm",
+      baseUrl: `http://127.0.0.1:${server.addr.port}/v1`,
+      authHeader: "bearer",
+      maxRetries: 0,
+      countTokens: false,
+    }),
+    close: () => server.shutdown(),
+  };
+}
+
 /** Runs the loop over [small, large]; returns Claude Code's events and what each model did. */
-async function session(small: number, large: number) {
+async function session(small: number, large: number, roomless = false) {
   const log: string[] = [];
-  const a = chatModel("small", small, log);
+  const a = roomless ? roomlessVllm("small", 600, log) : chatModel("small", small, log);
   const b = chatModel("large", large, log);
   await using stage = await claudeStage(
     "ccp-window-chain-",
@@ -190,5 +224,34 @@ Deno.test({
     assert.ok(summary >= 0, context);
     assert.ok(!log.slice(summary).includes("large refused"), context);
     assert.equal(log.at(-1), "large", context);
+  },
+});
+
+Deno.test({
+  name: "real Claude Code through ccp: a local vLLM first in the route whose window leaves no " +
+    "room for an answer beside the prompt passes each request on to the large model, with no error",
+  ignore: claude === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { events, steps, log, logs, context } = await session(0, 200_000, true);
+    const result = events.findLast((e) => e.type === "result");
+    assert.equal(result?.is_error, false, context);
+    assert.equal(result.result, DONE, context);
+    assert.equal(events.find((e) => e.subtype === "compact_boundary"), undefined, context);
+    assert.equal(steps, ALL_STEPS, context);
+    // Each turn was refused by vLLM once, not sent again with a few tokens, and served by the
+    // large model.
+    assert.ok(log.includes("small refused max_tokens"), context);
+    assert.equal(log.filter((l) => l === "large").length, STEPS + 1, context);
+    assert.equal(
+      log.filter((l) => l === "small refused max_tokens").length,
+      STEPS + 1,
+      context,
+    );
+    assert.ok(
+      logs.some((l) => /→ large\/m .*passed: small\/m \(refused as too long\)/.test(l)),
+      context,
+    );
   },
 });

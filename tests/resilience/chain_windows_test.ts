@@ -154,6 +154,12 @@ Deno.test("chain windows: a max_tokens refusal is sent again by the server's own
     "prompt is too long: 15500 tokens > 15296 maximum (its window of 16384 tokens leaves 884 " +
       "beside the prompt, too few for an answer)",
   );
+  // A window too small for the least answer beside any prompt holds none.
+  const tiny = refused(outputOver(171, 128_000, 771)) as { error: Error };
+  assert.match(
+    tiny.error.message,
+    /^prompt is too long: 171 tokens > 0 maximum \(its window of 771/,
+  );
   // The room that still holds the least answer ccp sends is not too little.
   const roomy = outputOver(16_384 - 64 - 1_024, 32_000, 16_384);
   assert.equal(refused(roomy), "resent");
