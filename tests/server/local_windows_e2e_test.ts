@@ -491,6 +491,8 @@ for (const newWords of [false, true]) {
         const moved = env.logs().filter((l) => l.includes("next_target"));
         assert.equal(moved.length, 1, env.logs().join(""));
         assert.match(moved[0]!, /prompt is too long: 3180[01] tokens > 31680 maximum/);
+        const breaker = env.registry.breaker("local", "qwen3-coder").snapshot();
+        assert.equal(breaker.failures, 0, "a prompt too long is no ill health of the server");
         // vLLM is no worse for it: the next, shorter prompt is its own, max_tokens fitted.
         assert.equal((await env.send(20_000, 32_000, stream)).res.status, 200);
         assert.deepEqual(env.sent, [32_000, 32_768 - 20_000 - 64]);
