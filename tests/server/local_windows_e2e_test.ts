@@ -473,6 +473,19 @@ Deno.test("Ollama not loaded: the request sent after ccp had the model loaded fi
   }
 });
 
+Deno.test("Ollama not loaded: two requests at once wait for one load, and both carry max_tokens fitted", async () => {
+  const env = setup("ollama");
+  try {
+    env.server.context = 16_384;
+    const both = await Promise.all([env.send(8_000, 128_000), env.send(8_000, 128_000, true)]);
+    assert.deepEqual(both.map(({ res }) => res.status), [200, 200]);
+    assert.equal(env.server.loads, 1);
+    assert.deepEqual(env.sent, [16_384 - 8_000 - 64, 16_384 - 8_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
 for (const newWords of [false, true]) {
   for (const stream of [false, true]) {
     Deno.test(`a chain of vLLM then a hosted model: vLLM's refusal of max_tokens that leaves no room for an answer moves on, and the hosted model serves it (vLLM's ${newWords ? "newer" : "older"} words, stream: ${stream})`, async () => {
