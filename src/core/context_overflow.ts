@@ -280,3 +280,16 @@ export function refittedOutput(prompt: number, output: number, limit: number): n
   const room = limit - prompt - 64;
   return room >= MIN_FITTED_OUTPUT && room < output ? room : undefined;
 }
+
+/**
+ * The start of Anthropic's `prompt is too long` for a refusal of `max_tokens` where the server's
+ * own count of the prompt (`prompt`) leaves less than {@link MIN_FITTED_OUTPUT} of its window
+ * `limit` for an answer, else undefined. No `max_tokens` is worth sending there: the prompt itself
+ * is too long for the window, and its maximum is the longest one beside which ccp would fit an
+ * answer. Claude Code compacts on this sentence, where on the `max_tokens` one it could only ask
+ * for fewer output tokens than an answer needs; a chain moves on to a larger window.
+ */
+export function roomlessPrompt(prompt: number, limit: number): string | undefined {
+  const most = Math.max(0, limit - MIN_FITTED_OUTPUT - 64);
+  return prompt > most ? `${PROMPT_TOO_LONG}: ${prompt} tokens > ${most} maximum` : undefined;
+}

@@ -137,8 +137,9 @@ export class Metrics implements RequestObserver {
     this.#clientRequests.add(this.#clientLabels.of(client, String(r.status)));
     if (cost) this.#clientCost.add(this.#clientCostLabels.of(client), cost);
     for (const a of r.attempts) {
-      const outcome = a.outcome === "answered"
-        ? "answered"
+      // A try refused for max_tokens and sent again fitted is no upstream failure.
+      const outcome = a.outcome !== "failed"
+        ? a.outcome
         : a.status !== undefined
         ? `status_${a.status}`
         : "no_answer";
@@ -222,7 +223,8 @@ export class Metrics implements RequestObserver {
     );
     counter(
       "ccp_upstream_attempts_total",
-      "Upstream attempts by provider, model and outcome (answered, status_<code>, no_answer).",
+      "Upstream attempts by provider, model and outcome " +
+        "(answered, resent, status_<code>, no_answer).",
       this.#attempts,
     );
     counter(

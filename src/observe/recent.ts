@@ -1,7 +1,7 @@
 /** The latest requests, for the status page: a small ring of summaries and live subscribers. */
 
 import { firstEntries } from "../core/first_entries.ts";
-import { failedAttempts, roundsOf } from "../pipeline/log_observer.ts";
+import { failedAttempts, resentAttempts, roundsOf } from "../pipeline/log_observer.ts";
 import { NO_ROUTE, type RequestObserver, type RequestRecord } from "../pipeline/record.ts";
 
 /** What the status page shows of one request: no text, no key. */
@@ -34,6 +34,8 @@ export interface RequestSummary {
   readonly budget?: string;
   /** The tries that failed before the one that served (or the last), as the log line names them. */
   readonly failed?: string;
+  /** The tries refused for `max_tokens` and sent again fitted, as the log line names them. */
+  readonly resent?: string;
   /** The targets passed over without a try, and why, as the log line names them. */
   readonly passed?: string;
   readonly error?: string;
@@ -83,6 +85,8 @@ function summaryOf(r: Readonly<RequestRecord>): RequestSummary {
     if (rounds > 1) summary.rounds = rounds;
     const failed = failedAttempts(r);
     if (failed !== "") summary.failed = failed;
+    const resent = resentAttempts(r).text;
+    if (resent !== "") summary.resent = resent;
   }
   return summary;
 }

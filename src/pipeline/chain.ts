@@ -24,6 +24,8 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   /** Those on a server that cuts, whose window is not known yet: asked before sending. */
   readonly unknown: DispatchTarget[] = [];
   readonly #windows: ServerWindows | undefined;
+  /** Told when a refusal of `max_tokens` is to be sent again fitted (the record says so). */
+  onRefit: (() => void) | undefined;
 
   constructor(windows?: ServerWindows) {
     super();
@@ -85,6 +87,7 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
         const { contextWindow: _, ...variant } = this.get(t) ?? {};
         const own = settingsFor(t.provider, t.model, variant).maxOutputTokens;
         this.set(t, { ...variant, maxOutputTokens: Math.min(max, own ?? max) });
+        this.onRefit?.();
       },
     };
   }

@@ -2,7 +2,7 @@
 
 import type { Logger } from "../core/log.ts";
 import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
-import type { RequestObserver, RequestRecord } from "./record.ts";
+import type { AttemptRecord, RequestObserver, RequestRecord } from "./record.ts";
 
 /**
  * `POST /v1/messages claude-opus-5-5 -> nim/glm4.7 200 812ms ttft=95ms in=1200 out=45 stream [opus]
@@ -33,10 +33,15 @@ export function formatRecord(r: Readonly<RequestRecord>, errorChars = 300): stri
   // beyond one a round (a retry, a failover) are counted as attempts.
   const rounds = roundsOf(r);
   if (rounds > 1) parts.push(`rounds=${rounds}`);
-  if (r.attempts.length > rounds) {
+  // A try sent again with max_tokens fitted is one attempt with its re-send, as a try sent again
+  // without what the upstream refused is: said apart, not counted as a failover.
+  const resent = resentAttempts(r);
+  const attempts = r.attempts.length - resent.count;
+  if (attempts > rounds) {
     const failed = failedAttempts(r);
-    parts.push(`attempts=${r.attempts.length}${failed ? ` (failed: ${failed})` : ""}`);
+    parts.push(`attempts=${attempts}${failed ? ` (failed: ${failed})` : ""}`);
   }
+  if (resent.text) parts.push(`resent: ${resent.text}`);
   if (r.passed?.length) parts.push(`passed: ${r.passed.join(", ")}`);
   if (r.error) {
     const cut = r.error.length > errorChars ? `${r.error.slice(0, errorChars)}\u2026` : r.error;
@@ -69,19 +74,43 @@ function clientName(name: string): string {
  * long model name is written once.
  */
 export function failedAttempts(r: Readonly<RequestRecord>): string {
+  return listed(r, "failed", (a) => `${a.provider}/${a.model} ${a.status ?? "no answer"}`).text;
+}
+
+/**
+ * The tries refused for `max_tokens` over a local server's window and sent again fitted, as the
+ * line and the status page name them (`local/qwen3-coder (max_tokens fitted after 400)`), and
+ * how many there were.
+ */
+export function resentAttempts(r: Readonly<RequestRecord>): { text: string; count: number } {
+  return listed(
+    r,
+    "resent",
+    (a) => `${a.provider}/${a.model} (max_tokens fitted after ${a.status})`,
+  );
+}
+
+/** The tries of `outcome`, each written by `write`, runs of like ones as one with a count. */
+function listed(
+  r: Readonly<RequestRecord>,
+  outcome: AttemptRecord["outcome"],
+  write: (a: AttemptRecord) => string,
+): { text: string; count: number } {
   const runs: Array<{ text: string; n: number }> = [];
+  let count = 0;
   for (const a of r.attempts) {
-    if (a.outcome !== "failed") continue;
-    const text = `${a.provider}/${a.model} ${a.status ?? "no answer"}`;
+    if (a.outcome !== outcome) continue;
+    count++;
+    const text = write(a);
     const last = runs.at(-1);
     if (last?.text === text) last.n++;
     else runs.push({ text, n: 1 });
   }
-  if (runs.length === 0) return "";
+  if (runs.length === 0) return { text: "", count };
   const shown = runs.slice(0, 5).map(({ text, n }) => n > 1 ? `${text} ×${n}` : text);
   const rest = runs.slice(5).reduce((sum, run) => sum + run.n, 0);
   if (rest > 0) shown.push(`${rest} more`);
-  return shown.join(", ");
+  return { text: shown.join(", "), count };
 }
 
 /** The record's fields for a JSON log line (the record holds no text and no key). */

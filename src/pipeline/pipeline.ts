@@ -89,6 +89,8 @@ export class Pipeline {
       this.#deps.sharedGuards?.affinity,
     );
     const { chain, variants } = chainOf(balanced.resolution, config, this.#deps.registry.windows);
+    // A try refused for max_tokens and sent again fitted is no failed one in the record.
+    variants.onRefit = () => recorder.resent();
     // Hashed once per request, and only when a target is sent the client's own credential.
     const credential = chain.some((t) => t.provider.auth === "passthrough")
       ? await credentialRef(request.clientHeaders)

@@ -39,8 +39,12 @@ export interface AttemptRecord {
   readonly keyLabel: string;
   /** Upstream HTTP status, when one arrived. */
   readonly status?: number;
-  /** `answered`: this attempt's answer went to the client; `failed`: moved on or gave up. */
-  readonly outcome: "answered" | "failed";
+  /**
+   * `answered`: this attempt's answer went to the client; `failed`: moved on or gave up;
+   * `resent`: a local server refused its `max_tokens` over its window, and the same target was
+   * sent the request again with `max_tokens` fitted (ccp's own correction, not a failure).
+   */
+  readonly outcome: "answered" | "failed" | "resent";
   /** Why it failed, already scrubbed of keys. */
   readonly reason?: string;
   /** Epoch milliseconds. */

@@ -92,6 +92,13 @@ export class Recorder {
     this.record.keyLabel = attempt.keyLabel;
   }
 
+  /** Marks the last attempt as one refused and sent again with `max_tokens` fitted. */
+  resent(): void {
+    const attempts = this.record.attempts;
+    const last = attempts.at(-1);
+    if (last?.outcome === "failed") attempts[attempts.length - 1] = { ...last, outcome: "resent" };
+  }
+
   /** Marks the first content the client receives (time to first token); later calls are ignored. */
   firstToken(): void {
     this.record.ttftMs ??= this.elapsed();

@@ -6,7 +6,13 @@
  * not reach Claude Code as `prompt is too long` (it would compact) while the large one is left.
  */
 
-import { refittedOutput, statedLimit, statedWindow } from "../core/context_overflow.ts";
+import {
+  refittedOutput,
+  roomlessPrompt,
+  statedLimit,
+  statedWindow,
+} from "../core/context_overflow.ts";
+import { UpstreamError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { describeTarget } from "../core/text.ts";
 import { isContextOverflow } from "./classify.ts";
@@ -128,30 +134,37 @@ export class ChainWindows {
 
   /**
    * Notes a failed attempt: the limit a local server states in its refusal (of a prompt too long,
-   * or of `max_tokens` too large for its window) is learned. True when the refusal was of
-   * `max_tokens` alone and the room the server's own count of the prompt leaves holds a useful
+   * or of `max_tokens` too large for its window) is learned. {@link RESENT} when the refusal was
+   * of `max_tokens` alone and the room the server's own count of the prompt leaves holds a useful
    * answer: the target is to be sent the same request once more, `max_tokens` fitted into that
    * room, rather than Claude Code seeing the refusal. That is so for a window learned before
    * too, when ccp's count (an estimate, often over the server's) left too little room to fit
-   * `max_tokens` before sending (the re-send is said in `log`).
+   * `max_tokens` before sending (the re-send is said in `log`). Else the failure to judge: when
+   * the room is too small for any answer, it is the prompt that is too long for this window, and
+   * the failure is made Anthropic's `prompt is too long` (a chain moves on to a larger window, and
+   * the last target's reaches Claude Code, which compacts); any other is returned as it came.
    */
-  refused(target: DispatchTarget, failure: Failure, log?: Logger): boolean {
-    if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) return false;
+  refused<F extends Failure>(target: DispatchTarget, failure: F, log?: Logger): F | Resent {
+    if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) {
+      return failure;
+    }
     const message = failure.error.message;
     const limit = statedLimit(message);
-    if (limit === undefined) return false;
+    if (limit === undefined) return failure;
     this.#local.learn(target, limit);
     const over = OUTPUT_OVER.exec(message);
-    if (!over || this.#refitted.has(target)) return false;
-    const max = refittedOutput(Number(over[1]), Number(over[2]), limit);
-    if (max === undefined) return false;
+    if (!over) return failure;
+    const prompt = Number(over[1]);
+    const max = refittedOutput(prompt, Number(over[2]), limit);
+    if (max === undefined) return roomless(failure, prompt, limit) ?? failure;
+    if (this.#refitted.has(target)) return failure;
     this.#local.refit(target, max);
     this.#refitted.add(target);
     log?.info(
       `${describeTarget(target.provider.id, target.model)} answered 400: max_tokens over its ` +
         `window of ${limit} tokens refused: sent again with max_tokens fitted into it`,
     );
-    return true;
+    return RESENT;
   }
 
   /** Notes how a target that was sent the request ended: a refusal as too long raises the bar. */
@@ -163,6 +176,31 @@ export class ChainWindows {
     if (window !== undefined) this.#refusedAbove = Math.max(this.#refusedAbove, window);
     this.#note(target, "refused as too long");
   }
+}
+
+/** What {@link ChainWindows.refused} answers when the target is to be sent the request again. */
+export const RESENT = "resent";
+export type Resent = typeof RESENT;
+
+/**
+ * `failure` (a refusal of `max_tokens` beside a prompt of `prompt` tokens by the server's count,
+ * in a window of `limit`) as the refusal of a prompt too long, when the room left holds no
+ * answer; undefined when it does. The server's own words follow, as in any overflow's message.
+ */
+function roomless<F extends Failure>(failure: F, prompt: number, limit: number): F | undefined {
+  const sentence = roomlessPrompt(prompt, limit);
+  if (sentence === undefined) return undefined;
+  const message = (failure.error as Error).message;
+  // The max_tokens sentence is followed by ccp's account of the refusal, in brackets.
+  const at = message.indexOf(" (");
+  const said = at < 0 ? "" : `; ${message.slice(at + 2, -1)}`;
+  const error = new UpstreamError(
+    "invalid_request_error",
+    `${sentence} (its window of ${limit} tokens leaves ${limit - prompt} beside the prompt, too ` +
+      `few for an answer${said})`,
+    { status: 400, upstreamStatus: 400 },
+  );
+  return { ...failure, error };
 }
 
 /** The targets passed before sending, for a prompt of `tokens` by ccp's count. */

@@ -322,9 +322,10 @@ export class Dispatcher<S extends { readonly ok: true }> {
           return answerHandle(result, target, key.label, counter.attempts, settle);
         }
         held = release;
-        // A local server refused max_tokens over the window it just stated: sent again fitted.
-        if (this.#windows?.refused(target, result, this.#log)) continue;
-        const { failed, logged, now } = this.#noteFailure(at, result, counter);
+        // A local server refused max_tokens over its window: sent again fitted (no room: too long).
+        const refusal = this.#windows?.refused(target, result, this.#log) ?? result;
+        if (refusal === "resent") continue;
+        const { failed, logged, now } = this.#noteFailure(at, refusal, counter);
         const { verdict } = failed;
         const delay = retryDelay(target, verdict, retries, this.#retryLimits);
         const line = failureLine(at, key, logged, verdict, delay !== undefined);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { UpstreamError } from "../../src/core/errors.ts";
 import { ChainWindows, SURELY_OVER } from "../../src/resilience/chain_windows.ts";
 import type { DispatchTarget } from "../../src/resilience/dispatcher.ts";
 import { upstreamHttpError } from "../../src/upstream/errors.ts";
@@ -113,12 +114,10 @@ Deno.test("chain windows: a local server's stated limit is learned, a max_tokens
   const output = outputOver(20_001, 128_000, 32_768);
   // The max_tokens refusal is sent again fitted beside the server's count, once; a prompt over
   // the window is not.
-  assert.equal(plan.refused(targets[0]!, output), true);
-  assert.equal(plan.refused(targets[0]!, output), false);
-  assert.equal(
-    plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 32768 maximum")),
-    false,
-  );
+  assert.equal(plan.refused(targets[0]!, output), "resent");
+  assert.equal(plan.refused(targets[0]!, output), output);
+  const tooLong = failure("prompt is too long: 40000 tokens > 32768 maximum");
+  assert.equal(plan.refused(targets[0]!, tooLong), tooLong);
   plan.refused(targets[0]!, failure("prompt is too long: 40000 tokens > 1 maximum", 500));
   plan.refused(targets[0]!, failure("some other 400"));
   assert.deepEqual(learned, [32_768, 32_768, 32_768]);
@@ -137,13 +136,34 @@ Deno.test("chain windows: a max_tokens refusal is sent again by the server's own
     new ChainWindows(targets, windowOf, undefined, local).refused(targets[0]!, message);
   // vLLM at --max-model-len 16384 counts 12024 tokens where ccp's estimate fills the window: the
   // room its count leaves is what the request is sent again with (a window learned before too).
-  assert.equal(refused(outputOver(12_024, 128_000, 16_384)), true);
+  assert.equal(refused(outputOver(12_024, 128_000, 16_384)), "resent");
   assert.deepEqual(refits, [16_384 - 12_024 - 64]);
-  // Too little room for a useful answer, or no less than was asked: Claude Code gets the
-  // refusal (it compacts or asks for fewer tokens itself).
-  assert.equal(refused(outputOver(15_500, 32_000, 16_384)), false);
-  assert.equal(refused(outputOver(1_000, 4_000, 16_384)), false);
-  assert.deepEqual(refits, [16_384 - 12_024 - 64]);
+  // No less than was asked: Claude Code gets the refusal as it came (it asks for fewer tokens).
+  const asked = outputOver(1_000, 4_000, 16_384);
+  assert.equal(refused(asked), asked);
+  // Too little room for a useful answer: the prompt is too long for the window, and the refusal
+  // says so in Anthropic's words (Claude Code compacts; a chain moves on).
+  const roomless = refused(outputOver(15_500, 32_000, 16_384));
+  assert.notEqual(roomless, "resent");
+  const error: unknown = (roomless as { error: unknown }).error;
+  assert.ok(error instanceof UpstreamError);
+  assert.equal(error.status, 400);
+  assert.equal(error.errorType, "invalid_request_error");
+  assert.equal(
+    error.message,
+    "prompt is too long: 15500 tokens > 15296 maximum (its window of 16384 tokens leaves 884 " +
+      "beside the prompt, too few for an answer)",
+  );
+  // A window too small for the least answer beside any prompt holds none.
+  const tiny = refused(outputOver(171, 128_000, 771)) as { error: Error };
+  assert.match(
+    tiny.error.message,
+    /^prompt is too long: 171 tokens > 0 maximum \(its window of 771/,
+  );
+  // The room that still holds the least answer ccp sends is not too little.
+  const roomy = outputOver(16_384 - 64 - 1_024, 32_000, 16_384);
+  assert.equal(refused(roomy), "resent");
+  assert.deepEqual(refits, [16_384 - 12_024 - 64, 1_024]);
 });
 
 function failure(message: string, status = 400) {

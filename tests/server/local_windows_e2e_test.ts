@@ -8,11 +8,13 @@
 import assert from "node:assert/strict";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
 import { createLogger } from "../../src/core/log.ts";
+import { RecentRequests } from "../../src/observe/recent.ts";
 import { ResilienceRegistry } from "../../src/resilience/registry.ts";
 import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { startRecordingUpstream } from "../helpers/recording_upstream.ts";
 
 const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
@@ -27,6 +29,21 @@ interface ServerState {
   psMissing?: boolean;
   /** Tokens the server counts beyond ccp's count, per request (its own tokenizer). */
   extra?: () => number;
+  /** vLLM's newer words for max_tokens over the window (0.9 and later). */
+  newWords?: boolean;
+}
+
+/** vLLM's refusal of a prompt of `prompt` tokens and `max` output tokens over `window`. */
+function vllmRefusal(state: ServerState, prompt: number, max: number, window: number): string {
+  if (state.newWords && prompt < window) {
+    return `'max_tokens' or 'max_completion_tokens' is too large: ${max}. This model's maximum ` +
+      `context length is ${window} tokens and your request has ${prompt} input tokens ` +
+      `(${max} > ${window} - ${prompt}).`;
+  }
+  return `This model's maximum context length is ${window} tokens. However, you requested ` +
+    `${max} output tokens and your prompt contains at least ${prompt + 1} input tokens, for a ` +
+    `total of at least ${prompt + max + 1} tokens. Please reduce the length of the input ` +
+    `prompt or the number of requested output tokens. (parameter=input_tokens, value=${prompt})`;
 }
 
 /**
@@ -66,12 +83,7 @@ function localServer(loaded: Record<string, number>, tokens: () => number, state
         type: "error",
         error: {
           type: "BadRequestError",
-          message: `This model's maximum context length is ${window} tokens. However, you ` +
-            `requested ${body.max_tokens} output tokens and your prompt contains at least ` +
-            `${prompt + 1} input tokens, for a total of at least ${
-              prompt + body.max_tokens + 1
-            } tokens. Please reduce the length of the input prompt or the number of requested ` +
-            `output tokens. (parameter=input_tokens, value=${prompt})`,
+          message: vllmRefusal(state, prompt, body.max_tokens, window),
         },
       }, { status: 400 });
     }
@@ -84,7 +96,14 @@ function localServer(loaded: Record<string, number>, tokens: () => number, state
   return { url: `http://127.0.0.1:${server.addr.port}`, sent, close: () => server.shutdown() };
 }
 
-function setup(preset: string, opts: { refuseOver?: number; declared?: number } = {}) {
+/**
+ * ccp in front of one local server (`preset`), routed alone or, with `hosted` (the address of an
+ * Anthropic-compatible upstream), first in a chain with that hosted model after it.
+ */
+function setup(
+  preset: string,
+  opts: { refuseOver?: number; declared?: number; hosted?: string } = {},
+) {
   let tokens = 0;
   const loaded: Record<string, number> = {};
   const server: ServerState = { window: opts.refuseOver, loads: 0 };
@@ -92,14 +111,18 @@ function setup(preset: string, opts: { refuseOver?: number; declared?: number } 
   const declared = opts.declared === undefined
     ? ""
     : `, model_settings: { qwen3-coder: { context_window: ${opts.declared} } }`;
+  const hosted = opts.hosted === undefined ? "" : `
+  hosted: { type: anthropic, base_url: "${opts.hosted}", api_key: sk-hosted-0123456789, max_retries: 0 }`;
+  const route = (id: string) =>
+    opts.hosted === undefined ? `${id}/qwen3-coder` : `[${id}/qwen3-coder, hosted/big-model]`;
   const configFor = (id: string) =>
     configFromYaml({
       file: "c.yaml",
       env: {},
       text: `
 providers:
-  ${id}: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }
-routes: { default: ${id}/qwen3-coder }
+  ${id}: { preset: ${preset}, base_url: "${upstream.url}", max_retries: 0${declared} }${hosted}
+routes: { default: ${route(id)} }
 `,
     });
   let config = configFor("local");
@@ -108,9 +131,11 @@ routes: { default: ${id}/qwen3-coder }
   const log = createLogger({ level: "info", write: (line) => watchLogs.push(line), colour: false });
   const watch = new OllamaContextWatch(() => config, fetch, log);
   watch.share(registry.windows);
+  // What the status page lists, as it lists it.
+  const recent = new RecentRequests();
   const ccp = startCcp(config, {
     registry,
-    observers: [watch],
+    observers: [watch, recent],
     countTokens: () => Promise.resolve(tokens),
   });
   return {
@@ -118,6 +143,8 @@ routes: { default: ${id}/qwen3-coder }
     server,
     sent: upstream.sent,
     registry,
+    recent,
+    url: ccp.url,
     get config() {
       return config;
     },
@@ -428,5 +455,152 @@ Deno.test("vLLM's window learned under one name holds after a reload renames the
     assert.deepEqual(env.sent.slice(2), [32_768 - 20_000 - 64], "fitted at once, not refused");
   } finally {
     await env.close();
+  }
+});
+
+Deno.test("Ollama not loaded: the request sent after ccp had the model loaded first carries max_tokens fitted into the context learned at the load", async () => {
+  const env = setup("ollama");
+  try {
+    env.server.context = 16_384;
+    // Over the least context any Ollama picks, within the count's margin of 16384: loaded first.
+    assert.equal((await env.send(8_000)).res.status, 200);
+    assert.equal(env.server.loads, 1);
+    assert.deepEqual(env.sent, [16_384 - 8_000 - 64], "the first request is fitted as later ones");
+    assert.equal((await env.send(9_000)).res.status, 200);
+    assert.deepEqual(env.sent.slice(1), [16_384 - 9_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("Ollama not loaded: two requests at once wait for one load, and both carry max_tokens fitted", async () => {
+  const env = setup("ollama");
+  try {
+    env.server.context = 16_384;
+    const both = await Promise.all([env.send(8_000, 128_000), env.send(8_000, 128_000, true)]);
+    assert.deepEqual(both.map(({ res }) => res.status), [200, 200]);
+    assert.equal(env.server.loads, 1);
+    assert.deepEqual(env.sent, [16_384 - 8_000 - 64, 16_384 - 8_000 - 64]);
+  } finally {
+    await env.close();
+  }
+});
+
+for (const newWords of [false, true]) {
+  for (const stream of [false, true]) {
+    Deno.test(`a chain of vLLM then a hosted model: vLLM's refusal of max_tokens that leaves no room for an answer moves on, and the hosted model serves it (vLLM's ${newWords ? "newer" : "older"} words, stream: ${stream})`, async () => {
+      const hosted = startRecordingUpstream();
+      const env = setup("vllm", { refuseOver: 32_768, hosted: hosted.url });
+      env.server.newWords = newWords;
+      try {
+        // The prompt leaves vLLM less than 1024 tokens of its 32768 for an answer.
+        const { res } = await env.send(31_800, 32_000, stream);
+        assert.equal(res.status, 200, "the hosted model serves what vLLM cannot");
+        assert.equal(res.headers.get("x-ccp-provider"), "hosted");
+        assert.equal(res.headers.get("x-ccp-passed"), "local/qwen3-coder (refused as too long)");
+        assert.deepEqual(env.sent, [32_000], "not sent again with a few tokens of max_tokens");
+        assert.equal(hosted.bodies.length, 1);
+        assert.equal(hosted.bodies[0]!.max_tokens, 32_000);
+        const moved = env.logs().filter((l) => l.includes("next_target"));
+        assert.equal(moved.length, 1, env.logs().join(""));
+        assert.match(moved[0]!, /prompt is too long: 3180[01] tokens > 31680 maximum/);
+        const breaker = env.registry.breaker("local", "qwen3-coder").snapshot();
+        assert.equal(breaker.failures, 0, "a prompt too long is no ill health of the server");
+        // vLLM is no worse for it: the next, shorter prompt is its own, max_tokens fitted.
+        assert.equal((await env.send(20_000, 32_000, stream)).res.status, 200);
+        assert.deepEqual(env.sent, [32_000, 32_768 - 20_000 - 64]);
+        assert.equal(hosted.bodies.length, 1);
+        assert.equal(env.registry.breaker("local", "qwen3-coder").state, "closed");
+      } finally {
+        await env.close();
+        await hosted.close();
+      }
+    });
+  }
+}
+
+Deno.test("vLLM alone: a refusal of max_tokens that leaves no room for an answer reaches Claude Code as Anthropic's prompt is too long, naming the window", async () => {
+  for (const newWords of [false, true]) {
+    const env = setup("vllm", { refuseOver: 32_768 });
+    env.server.newWords = newWords;
+    try {
+      const { res, body } = await env.send(31_800, 32_000);
+      assert.equal(res.status, 400);
+      assert.equal(body.type, "error");
+      assert.equal(body.error.type, "invalid_request_error");
+      const counted = newWords ? 31_800 : 31_801;
+      assert.match(
+        body.error.message,
+        new RegExp(
+          `^prompt is too long: ${counted} tokens > 31680 maximum \\(its window of 32768 tokens ` +
+            `leaves ${
+              32_768 - counted
+            } beside the prompt, too few for an answer; provider "local" ` +
+            `\\(model qwen3-coder\\) answered HTTP 400: .*maximum context length is 32768`,
+        ),
+      );
+      assert.deepEqual(env.sent, [32_000]);
+    } finally {
+      await env.close();
+    }
+  }
+});
+
+/** The request log lines (`POST /v1/messages ...`) among `logs`. */
+const requestLines = (logs: string[]) => logs.filter((l) => l.includes("POST /v1/messages"));
+
+Deno.test("a refusal of max_tokens sent again fitted and served: the log line, the status page and /metrics say so, and count no failure", async () => {
+  const env = setup("vllm", { refuseOver: 32_768 });
+  try {
+    assert.equal((await env.send(20_000, 128_000)).res.status, 200);
+    const lines = requestLines(env.logs());
+    assert.equal(lines.length, 1, env.logs().join(""));
+    assert.match(
+      lines[0]!,
+      / INFO {2}POST \/v1\/messages claude-sonnet-4-5 \u2192 local\/qwen3-coder 200 /,
+    );
+    assert.match(lines[0]!, / resent: local\/qwen3-coder \(max_tokens fitted after 400\)\n$/);
+    assert.doesNotMatch(lines[0]!, /attempts=|failed/);
+    const [summary] = env.recent.latest();
+    assert.equal(summary!.failed, undefined, "no failed try on the status page");
+    assert.equal(summary!.resent, "local/qwen3-coder (max_tokens fitted after 400)");
+    assert.equal(summary!.attempts, 2, "both sends are counted");
+    const metrics = await (await fetch(`${env.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /ccp_upstream_attempts_total\{provider="local",model="qwen3-coder",outcome="resent"\} 1\n/,
+    );
+    assert.match(
+      metrics,
+      /ccp_upstream_attempts_total\{provider="local",model="qwen3-coder",outcome="answered"\} 1\n/,
+    );
+    assert.doesNotMatch(metrics, /outcome="status_400"/);
+    assert.equal(env.registry.breaker("local", "qwen3-coder").state, "closed");
+  } finally {
+    await env.close();
+  }
+});
+
+Deno.test("a re-send fitted, refused again, then served by the next target: the log line counts the failover's attempts, not the re-send", async () => {
+  const hosted = startRecordingUpstream();
+  const env = setup("vllm", { refuseOver: 32_768, hosted: hosted.url });
+  try {
+    // vLLM counts the prompt 12000 tokens higher on the re-send: no room left then.
+    let calls = 0;
+    env.server.extra = () => (calls++ === 0 ? 0 : 12_000);
+    const { res } = await env.send(20_000, 128_000);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ccp-provider"), "hosted");
+    assert.deepEqual(env.sent, [128_000, 32_768 - 20_001 - 64]);
+    const lines = requestLines(env.logs());
+    assert.equal(lines.length, 1, env.logs().join(""));
+    assert.match(
+      lines[0]!,
+      / attempts=2 \(failed: local\/qwen3-coder 400\) resent: local\/qwen3-coder \(max_tokens fitted after 400\) passed: local\/qwen3-coder \(refused as too long\)\n$/,
+    );
+    assert.equal(env.recent.latest()[0]!.failed, "local/qwen3-coder 400");
+  } finally {
+    await env.close();
+    await hosted.close();
   }
 });

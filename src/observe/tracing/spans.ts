@@ -155,6 +155,8 @@ function attemptSpans(
     ? "first"
     : before.outcome === "answered"
     ? "round"
+    : before.outcome === "resent"
+    ? "resend"
     : before.provider === a.provider && before.model === a.model
     ? "retry"
     : "failover";

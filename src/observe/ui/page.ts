@@ -79,7 +79,8 @@ function requestRow(tr, r) {
   if (r.budget) cell(tr, "none: budget " + r.budget + " spent", "warn");
   // A failover is no error, but the page says which targets did not serve first (warn colour).
   // So are the targets it was not sent to (a key cooling down after a 429, a spent budget).
-  else cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : "") + (r.passed ? " · passed: " + r.passed : ""), r.failed || r.passed ? "warn" : "");
+  // A try sent again with max_tokens fitted into a local server's window is no failure (no colour).
+  else cell(tr, servedBy + (r.failed ? " (after " + r.failed + ")" : "") + (r.resent ? " (resent: " + r.resent + ")" : "") + (r.passed ? " · passed: " + r.passed : ""), r.failed || r.passed ? "warn" : "");
   cell(tr, String(r.status) + (r.outcome === "ok" ? "" : " " + r.outcome), r.status >= 400 || r.outcome !== "ok" ? "bad" : "ok").title = r.error ?? "";
   cell(tr, n(r.inputTokens), "n");
   cell(tr, n(r.outputTokens), "n");
