@@ -1,9 +1,9 @@
 /**
  * Where what ccp learns of an upstream is kept: under the server a provider's requests go to (its
- * `type` and `base_url`), not under the provider's name. What a server refuses (a parameter, a
- * beta, the thinking another server made) and the window it runs a model with are its own: a
- * reload that renames the provider keeps them, and one that points the name at another server
- * leaves them behind with the server they came from.
+ * `type`, its `base_url`, and the extra headers it sends), not under the provider's name. What a
+ * server refuses (a parameter, a beta, the thinking another server made) and the window it runs a
+ * model with are its own: a reload that renames the provider keeps them, and one that points the
+ * name at another server leaves them behind with the server they came from.
  */
 
 import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
@@ -12,17 +12,42 @@ import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
 export interface UpstreamServer {
   readonly type: string;
   readonly baseUrl: string;
+  /**
+   * The provider's extra headers: a gateway may route by one (Portkey's `x-portkey-provider`, a
+   * virtual key), so two providers at one base URL with other headers may reach other servers.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The address `baseUrl` names, written one way: its host in small letters and without the
+ * scheme's default port (both are ways of writing, not other servers), without a user name or
+ * password (an account at the server, not another server) and without a final slash. The path
+ * is kept as written (`/v1` and `/V1` may be other APIs), and so is the query unless `query` is
+ * false.
+ */
+export function serverAddress(baseUrl: string, query = true): string {
+  if (!URL.canParse(baseUrl)) return baseUrl;
+  const url = new URL(baseUrl);
+  return url.origin + url.pathname.replace(/\/+$/, "") + (query ? url.search : "");
 }
 
 /** The key lessons about `provider`'s server are kept under. */
 export function serverKey(provider: UpstreamServer): string {
-  return `${provider.type} ${provider.baseUrl}`;
+  const key = `${provider.type} ${serverAddress(provider.baseUrl)}`;
+  const headers = Object.entries(provider.headers ?? {});
+  if (headers.length === 0) return key;
+  // Header names are not case sensitive; their order says nothing.
+  const named = headers.map(([name, value]) => [name.toLowerCase(), value]).sort();
+  return `${key} ${JSON.stringify(named)}`;
 }
 
 /**
  * A short tag of `provider`'s server, for what goes to the client and back (a reasoning
- * signature): a hash, as a base URL may carry a credential.
+ * signature). Made of nothing secret: a hash of a short credential (a password in the base URL,
+ * a `?key=`) could be reversed by trying every one, so the address is taken without its user,
+ * password and query; and a key rotated there leaves the tag as it was.
  */
 export function serverTag(provider: UpstreamServer): string {
-  return fnv1a64Hex(serverKey(provider)).slice(0, 12);
+  return fnv1a64Hex(`${provider.type} ${serverAddress(provider.baseUrl, false)}`).slice(0, 12);
 }
