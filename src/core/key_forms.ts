@@ -84,11 +84,14 @@ export class KeyFinder {
   #shortFound: RegExp[] = [];
   /** Keys too short for two pieces of {@link MIN_PIECE}, found cut in two (see #halves). */
   readonly #halved: { readonly key: string; readonly ends: readonly RegExp[] }[] = [];
+  /** Keys shorter than {@link MIN_FORM}: their ends beside a mask (see {@link maskedEnds}). */
+  readonly #masked: RegExp[] = [];
 
   constructor(keys: readonly string[], minKey: number) {
     setUpHash();
     for (const key of keys) {
       if (key.length < minKey) continue;
+      if (key.length < MIN_FORM) this.#masked.push(maskedEnds(key));
       if (key.length >= 2 * MIN_HALF && key.length < 2 * MIN_PIECE) {
         const ends = [key.slice(0, MIN_HALF), key.slice(-MIN_HALF)];
         this.#halved.push({ key, ends: ends.map((end) => new RegExp(escapeRegExp(end), "i")) });
@@ -132,6 +135,7 @@ export class KeyFinder {
   replace(text: string, mark: string): string {
     let out = text;
     for (const short of this.#shortFound) out = out.replace(short, mark);
+    for (const masked of this.#masked) out = out.replace(masked, mark);
     out = this.#pieces(out, mark);
     // After the whole keys and long pieces, so that what is left of a key is all that is looked at.
     for (const { key, ends } of this.#halved) {
@@ -257,6 +261,34 @@ function shortPattern(text: string): string {
   const escaped = escapeRegExp(text);
   return text.length < MIN_FORM ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped;
 }
+
+/**
+ * What finds the start or the end of a key shorter than {@link MIN_FORM} shown beside a mask, as
+ * an upstream quotes a key it masks (`ab***`, `ab...34`, `\u2022\u2022\u202234`): of so short a
+ * key, two characters are much of what is secret (three of `abcd` leave 62 to try). Beside a mask
+ * and on its own (no letter or digit on its other side), such a piece is the key's, not a word's;
+ * a single character is left, as it says little and could be a word's (`a...`).
+ */
+function maskedEnds(key: string): RegExp {
+  const starts: string[] = [];
+  const ends: string[] = [];
+  // Longest first: a piece that holds a shorter one is taken whole.
+  for (let n = key.length - 1; n >= MIN_MASKED; n--) {
+    starts.push(escapeRegExp(key.slice(0, n)));
+    ends.push(escapeRegExp(key.slice(-n)));
+  }
+  return new RegExp(
+    `(?<![A-Za-z0-9])(?:${starts.join("|")})(?=${MASK})|(?<=${MASK})(?:${
+      ends.join("|")
+    })(?![A-Za-z0-9])`,
+    "gi",
+  );
+}
+
+// A mask: stars, two dots or more, an ellipsis, bullets or hashes.
+const MASK = "(?:\\*|\\.\\.|\\u2026|\\u2022|\\u25CF|#)";
+// The shortest piece of a short key found beside a mask.
+const MIN_MASKED = 2;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

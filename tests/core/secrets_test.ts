@@ -174,3 +174,39 @@ Deno.test("a key too short for two long pieces is found cut in two, and neither 
   }
   assert.equal(scrubSecrets("vllmKe ... -7Tq2", keys), "vllmKe ... -7Tq2");
 });
+
+Deno.test("a key shorter than 8 characters quoted back masked loses what the mask shows of it", () => {
+  // Three characters of a 4-character key leave 62 keys to try: the pieces beside a mask go.
+  const keys = providerSecrets({ apiKeys: ["ab12", "pw-4242"], baseUrl: "", headers: {} });
+  const cases: [string, string][] = [
+    ["Incorrect API key provided: ab1***", "Incorrect API key provided: [redacted]***"],
+    ['{"error":"invalid key ab...12"}', '{"error":"invalid key [redacted]...[redacted]"}'],
+    ["key \u2022\u2022\u2022B12 refused", "key \u2022\u2022\u2022[redacted] refused"],
+    ["token pw-4***, then ****4242", "token [redacted]***, then ****[redacted]"],
+    ["key AB\u2026 refused", "key [redacted]\u2026 refused"],
+  ];
+  for (const [said, shown] of cases) assert.equal(scrubSecrets(said, keys), shown, said);
+  // A piece not beside a mask, one inside a longer word, or a single character is left.
+  for (const said of ["ab1 is no mask", "xab1***", "a... or 2", "pw-4 of 4242x", "b1*** ***b1"]) {
+    assert.equal(scrubSecrets(said, keys), said, said);
+  }
+});
+
+Deno.test("a short password in the base URL or a short credential header is taken out as a short key is", () => {
+  const keys = providerSecrets({
+    apiKeys: [],
+    baseUrl: "http://admin:4321@127.0.0.1:8000/v1?token=9z9z",
+    headers: { "x-api-key": "k-77", "x-region": "eu" },
+  });
+  assert.equal(
+    scrubSecrets("bad credentials 4321, token 9z9z, x-api-key k-77 (port 43210)", keys),
+    "bad credentials [redacted], token [redacted], x-api-key [redacted] (port 43210)",
+  );
+  // A short value of letters only (`?auth=true`, a user name) is no secret: words stay.
+  const words = providerSecrets({
+    apiKeys: [],
+    baseUrl: "http://admin:4321@127.0.0.1:8000/v1?auth=true",
+    headers: {},
+  });
+  assert.equal(scrubSecrets("admin: auth is true", words), "admin: auth is true");
+});
