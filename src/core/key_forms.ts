@@ -259,12 +259,19 @@ function roll(h: number, out: number, into: number): number {
  */
 function shortPattern(text: string): string {
   const escaped = escapeRegExp(text);
-  return text.length < MIN_FORM ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped;
+  return text.length < MIN_FORM ? `${TOKEN_START}${escaped}(?![A-Za-z0-9])` : escaped;
 }
 
 /**
+ * Where a token starts: after no letter or digit, or after an escape of JSON that ends in one
+ * (`\u0022`, the quote .NET's encoder writes so, or `\n`), as an error body quoted inside another
+ * as a string (a gateway's, a log's) shows one: `key \u00221234\u0022` quotes the key `1234`.
+ */
+const TOKEN_START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\u[0-9A-Fa-f]{4}|\\[nrtbf]))`;
+
+/**
  * What finds the start or the end of a key shorter than {@link MIN_FORM} shown beside a mask, as
- * an upstream quotes a key it masks (`ab***`, `ab...34`, `\u2022\u2022\u202234`): of so short a
+ * an upstream quotes a key it masks (`ab***`, `ab...34`, bullets before `34`): of so short a
  * key, two characters are much of what is secret (three of `abcd` leave 62 to try). Beside a mask
  * and on its own (no letter or digit on its other side), such a piece is the key's, not a word's;
  * a single character is left, as it says little and could be a word's (`a...`).
@@ -278,7 +285,7 @@ function maskedEnds(key: string): RegExp {
     ends.push(escapeRegExp(key.slice(-n)));
   }
   return new RegExp(
-    `(?<![A-Za-z0-9])(?:${starts.join("|")})(?=${MASK})|(?<=${MASK})(?:${
+    `${TOKEN_START}(?:${starts.join("|")})(?=${MASK})|(?<=${MASK})(?:${
       ends.join("|")
     })(?![A-Za-z0-9])`,
     "gi",

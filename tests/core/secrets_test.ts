@@ -210,3 +210,15 @@ Deno.test("a short password in the base URL or a short credential header is take
   });
   assert.equal(scrubSecrets("admin: auth is true", words), "admin: auth is true");
 });
+
+Deno.test("a short key is found after a JSON escape, as a body quoted inside another shows it", () => {
+  const keys = providerSecrets({ apiKeys: ["1234", "ab12"], baseUrl: "", headers: {} });
+  // .NET writes a quote as \u0022; a body quoted as a string has its line breaks as \n.
+  assert.equal(
+    scrubSecrets(String.raw`{"error":"bad key \u00221234\u0022\nab12 and \u0027ab1***"}`, keys),
+    String.raw`{"error":"bad key \u0022[redacted]\u0022\n[redacted] and \u0027[redacted]***"}`,
+  );
+  // Still not inside a longer run: a port, an escape's own digits.
+  const said = String.raw`port 12345, \u1234, n1234`;
+  assert.equal(scrubSecrets(said, keys), said);
+});
