@@ -175,7 +175,7 @@ Deno.test("a key too short for two long pieces is found cut in two, and neither 
   assert.equal(scrubSecrets("vllmKe ... -7Tq2", keys), "vllmKe ... -7Tq2");
 });
 
-Deno.test("a key shorter than 8 characters quoted back masked loses what the mask shows of it", () => {
+Deno.test("a short key quoted back masked loses what the mask shows, when it leaves under 4 characters unshown", () => {
   // Three characters of a 4-character key leave 62 keys to try: the pieces beside a mask go.
   const keys = providerSecrets({ apiKeys: ["ab12", "pw-4242"], baseUrl: "", headers: {} });
   const cases: [string, string][] = [
@@ -190,6 +190,13 @@ Deno.test("a key shorter than 8 characters quoted back masked loses what the mas
   for (const said of ["ab1 is no mask", "xab1***", "a... or 2", "pw-4 of 4242x", "b1*** ***b1"]) {
     assert.equal(scrubSecrets(said, keys), said, said);
   }
+  // A mask that leaves 4 characters or more unshown stays: `pw***` of `pw-4242`.
+  assert.equal(scrubSecrets("key pw***", keys), "key pw***");
+  // An 8-character key masked to its first 3 and last 4 is as good as shown (62 keys to try); a
+  // 12-character key's first 3 and last 4 leave 5 characters, and stay as the upstream wrote them.
+  const longer = ["Pz4Lw8Rn", "vllmKey-7Tq2"];
+  assert.equal(scrubSecrets("key Pz4***w8Rn", longer), "key [redacted]***[redacted]");
+  assert.equal(scrubSecrets("key vll***7Tq2", longer), "key vll***7Tq2");
 });
 
 Deno.test("a short password in the base URL or a short credential header is taken out as a short key is", () => {
