@@ -34,13 +34,21 @@ export function serverAddress(baseUrl: string, query = true): string {
 
 /** The key lessons about `provider`'s server are kept under. */
 export function serverKey(provider: UpstreamServer): string {
-  const key = `${provider.type} ${serverAddress(provider.baseUrl)}`;
+  let key = keys.get(provider);
+  if (key !== undefined) return key;
+  key = `${provider.type} ${serverAddress(provider.baseUrl)}`;
   const headers = Object.entries(provider.headers ?? {});
-  if (headers.length === 0) return key;
-  // Header names are not case sensitive; their order says nothing.
-  const named = headers.map(([name, value]) => [name.toLowerCase(), value]).sort();
-  return `${key} ${JSON.stringify(named)}`;
+  if (headers.length > 0) {
+    // Header names are not case sensitive; their order says nothing.
+    const named = headers.map(([name, value]) => [name.toLowerCase(), value]).sort();
+    key += ` ${JSON.stringify(named)}`;
+  }
+  keys.set(provider, key);
+  return key;
 }
+
+// Per provider config (frozen; a reload makes new ones): asked several times a request.
+const keys = new WeakMap<UpstreamServer, string>();
 
 /**
  * A short tag of `provider`'s server, for what goes to the client and back (a reasoning
