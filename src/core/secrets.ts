@@ -222,6 +222,11 @@ function unquote(value: string): string {
 // Query parameters that carry a credential in the gateways' own URLs (`?api-key=`, `?token=`, `?sig=`).
 const SECRET_PARAM = /key|token|secret|sig|auth|pass|code/i;
 
+/** Whether a query parameter or header named `name` carries a credential (`?key=`, `api-key`). */
+export function namesCredential(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
+
 /**
  * A URL without the credentials it may carry: the password, an HTTP user name that stands alone
  * (a token written as `https://TOKEN@host`; a database's user name is only a name), and

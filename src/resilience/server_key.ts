@@ -6,6 +6,7 @@
  * name at another server leaves them behind with the server they came from.
  */
 
+import { namesCredential } from "../core/secrets.ts";
 import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
 
 /** What decides which server a provider's requests reach. */
@@ -22,14 +23,20 @@ export interface UpstreamServer {
 /**
  * The address `baseUrl` names, written one way: its host in small letters and without the
  * scheme's default port (both are ways of writing, not other servers), without a user name or
- * password (an account at the server, not another server) and without a final slash. The path
- * is kept as written (`/v1` and `/V1` may be other APIs), and so is the query unless `query` is
- * false.
+ * password or a credential in the query (`?key=`: an account at the server, and rotated, not
+ * another server) and without a final slash. The path is kept as written (`/v1` and `/V1` may be
+ * other APIs), and so is the rest of the query (`?api-version=` may change what the server takes)
+ * unless `query` is false.
  */
 export function serverAddress(baseUrl: string, query = true): string {
   if (!URL.canParse(baseUrl)) return baseUrl;
   const url = new URL(baseUrl);
-  return url.origin + url.pathname.replace(/\/+$/, "") + (query ? url.search : "");
+  const path = url.origin + url.pathname.replace(/\/+$/, "");
+  if (!query || url.search === "") return path;
+  for (const name of [...url.searchParams.keys()]) {
+    if (namesCredential(name)) url.searchParams.delete(name);
+  }
+  return path + url.search;
 }
 
 /** The key lessons about `provider`'s server are kept under. */

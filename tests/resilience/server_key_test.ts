@@ -24,6 +24,11 @@ Deno.test("a base URL written another way is the same server: its lessons are fo
   }
   // A user name and password are an account at the server, not another server.
   assert.deepEqual([...learned.for(at("https://me:pw@gateway.example/v1"), "m")], ["top_k"]);
+  // So is a credential in the query, rotated as a key is; another query (an API version) is not.
+  learned.learn(at("https://gw.example/v1?api-version=1&key=old-0123"), "m", "seed");
+  const rotated = at("https://gw.example/v1?api-version=1&key=new-4567");
+  assert.deepEqual([...learned.for(rotated, "m")], ["seed"]);
+  assert.equal(learned.for(at("https://gw.example/v1?api-version=2&key=old-0123"), "m").size, 0);
   // Another path, port or scheme is another server (or another API on it).
   for (
     const other of [
