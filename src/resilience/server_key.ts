@@ -39,6 +39,19 @@ export function serverAddress(baseUrl: string, query = true): string {
   return path + url.search;
 }
 
+/**
+ * `baseUrl` as written, save for what only writes the same thing another way: the host in small
+ * letters, no default port, no final slash. Unlike {@link serverAddress}, its credentials stay:
+ * a password or `?key=` changed is another account, whose keys start without the old one's
+ * set-asides (a 401 the fix answers).
+ */
+export function sameUrl(baseUrl: string): string {
+  if (!URL.canParse(baseUrl)) return baseUrl;
+  const url = new URL(baseUrl);
+  url.pathname = url.pathname.replace(/\/+$/, "");
+  return url.href;
+}
+
 /** The key lessons about `provider`'s server are kept under. */
 export function serverKey(provider: UpstreamServer): string {
   let key = keys.get(provider);

@@ -98,3 +98,21 @@ Deno.test("a key's rest follows a rename whose base URL is written another way",
   );
   assert.equal(other.keys.pick().ok, true);
 });
+
+Deno.test("a reload that changes the password or ?key= in the base URL starts its keys afresh", () => {
+  // A 401 for a wrong password set the key aside; the fixed password must not wait it out.
+  for (
+    const [before, fixed] of [
+      ["http://admin:wrong@127.0.0.1:8000/v1", "http://admin:right@127.0.0.1:8000/v1"],
+      ["https://gw.example/v1?key=wrong-0123", "https://gw.example/v1?key=right-4567"],
+    ]
+  ) {
+    const registry = new ResilienceRegistry({ clock: new FakeClock() });
+    const first = registry.provider(provider("p", { baseUrl: before, apiKeys: ["k-1234"] }));
+    const pick = first.keys.pick();
+    assert.ok(pick.ok);
+    first.keys.rejected(pick.key, 401, "bad credentials");
+    const next = registry.provider(provider("p", { baseUrl: fixed, apiKeys: ["k-1234"] }));
+    assert.equal(next.keys.pick().ok, true, fixed);
+  }
+});
