@@ -1,7 +1,8 @@
 /** What a reload cannot apply: the settings `ccp serve` reads once, when it starts. */
 
 import type { ClientConfig, Config, ProviderConfig, TracingConfig } from "../config/types.ts";
-import { redactUrlSecrets, shownAddress } from "../core/secrets.ts";
+import { shownAddress } from "../core/secrets.ts";
+import { serverAddress } from "../resilience/server_key.ts";
 import { httpUrl } from "./startup.ts";
 
 // Each setting as the config file names it, and how to read it from a loaded config. The
@@ -130,10 +131,12 @@ function providerChanges(was: ProviderConfig, now: ProviderConfig): string[] {
   ) => [p.rateLimit, p.maxConcurrency, p.keyUsageLimit, p.keyStrategy];
   if (!same(limits(was), limits(now))) parts.push("limits changed");
   // Another server: its breakers, and what the old one refused (parameters, thinking), start
-  // afresh, so the line says where the id points now.
-  if (was.baseUrl !== now.baseUrl || was.type !== now.type) {
-    parts.push(`now ${now.type} at ${redactUrlSecrets(now.baseUrl)}`);
-  }
+  // afresh, so the line says where the id points now: without the query, where a key may sit
+  // under any name, as the tracing line has it. The same server written another way (the host in
+  // capitals, a password or `?key=` rotated) keeps all that, and the line says so.
+  if (was.type !== now.type || serverAddress(was.baseUrl) !== serverAddress(now.baseUrl)) {
+    parts.push(`now ${now.type} at ${shownAddress(now.baseUrl)}`);
+  } else if (was.baseUrl !== now.baseUrl) parts.push("base_url written anew (the same server)");
   const rest = (p: ProviderConfig) => {
     const { apiKeys: _k, rateLimit: _r, maxConcurrency: _m, keyUsageLimit: _u, ...others } = p;
     const { keyStrategy: _s, baseUrl: _b, type: _t, ...settings } = others;

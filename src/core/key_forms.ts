@@ -9,7 +9,8 @@
 /**
  * The shortest piece of a key found on its own. Long enough that no word of an upstream's own
  * and no key's public prefix (`sk-ant-api03-` is 13 characters) is one, and that a provider's
- * masked form of a key (its first few and last 4 characters) stays as the provider chose to show it.
+ * masked form of a key (its first few and last 4 characters) stays as the provider chose to show it
+ * (unless it leaves too little of a short key unshown: see KeyFinder's #masked).
  */
 export const MIN_PIECE = 16;
 
@@ -84,11 +85,14 @@ export class KeyFinder {
   #shortFound: RegExp[] = [];
   /** Keys too short for two pieces of {@link MIN_PIECE}, found cut in two (see #halves). */
   readonly #halved: { readonly key: string; readonly ends: readonly RegExp[] }[] = [];
+  /** Keys shorter than {@link MIN_PIECE}: their ends beside a mask (see #masked). */
+  readonly #maskable: { readonly key: string; readonly ends: RegExp }[] = [];
 
   constructor(keys: readonly string[], minKey: number) {
     setUpHash();
     for (const key of keys) {
       if (key.length < minKey) continue;
+      if (key.length < MIN_PIECE) this.#maskable.push({ key, ends: maskedEnds(key) });
       if (key.length >= 2 * MIN_HALF && key.length < 2 * MIN_PIECE) {
         const ends = [key.slice(0, MIN_HALF), key.slice(-MIN_HALF)];
         this.#halved.push({ key, ends: ends.map((end) => new RegExp(escapeRegExp(end), "i")) });
@@ -132,6 +136,7 @@ export class KeyFinder {
   replace(text: string, mark: string): string {
     let out = text;
     for (const short of this.#shortFound) out = out.replace(short, mark);
+    for (const { key, ends } of this.#maskable) out = this.#masked(out, key, ends, mark);
     out = this.#pieces(out, mark);
     // After the whole keys and long pieces, so that what is left of a key is all that is looked at.
     for (const { key, ends } of this.#halved) {
@@ -180,6 +185,23 @@ export class KeyFinder {
     return [key.slice(0, start), key.slice(-end)]
       .sort((a, b) => b.length - a.length)
       .reduce((out, piece) => out.replace(new RegExp(escapeRegExp(piece), "gi"), mark), text);
+  }
+
+  /**
+   * `text` without the start and the end of a key shorter than {@link MIN_PIECE} that it shows
+   * beside a mask (`ab1***`, `ab...12`, `Pz4***w8Rn`), as an upstream quotes a key it masks, when
+   * they leave fewer than {@link MIN_HIDDEN} of its characters unshown: 3 characters of a
+   * 4-character key leave 62 keys to try, 7 of an 8-character one as few. A longer key's mask
+   * (its first few and last 4 characters) leaves more unshown and stays.
+   */
+  #masked(text: string, key: string, ends: RegExp, mark: string): string {
+    let start = 0;
+    let end = 0;
+    for (const found of text.matchAll(ends)) {
+      if (found.groups!.start !== undefined) start = Math.max(start, found.groups!.start.length);
+      else end = Math.max(end, found.groups!.end!.length);
+    }
+    return start + end > key.length - MIN_HIDDEN ? text.replace(ends, mark) : text;
   }
 
   /**
@@ -255,8 +277,44 @@ function roll(h: number, out: number, into: number): number {
  */
 function shortPattern(text: string): string {
   const escaped = escapeRegExp(text);
-  return text.length < MIN_FORM ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped;
+  return text.length < MIN_FORM ? `${TOKEN_START}${escaped}(?![A-Za-z0-9])` : escaped;
 }
+
+/**
+ * Where a token starts: after no letter or digit, or after an escape of JSON that ends in one
+ * (`\u0022`, the quote .NET's encoder writes so, or `\n`), as an error body quoted inside another
+ * as a string (a gateway's, a log's) shows one: `key \u00221234\u0022` quotes the key `1234`.
+ */
+const TOKEN_START = String.raw`(?:(?<![A-Za-z0-9])|(?<=\\u[0-9A-Fa-f]{4}|\\[nrtbf]))`;
+
+/**
+ * What finds a start or an end of `key` beside a mask, each of {@link MIN_MASKED} characters or
+ * more (group `start` or `end`). On its other side no letter or digit: within a longer run it is a
+ * piece of something else. A single character is not looked for: it says little, and could be a
+ * word's (`a...`).
+ */
+function maskedEnds(key: string): RegExp {
+  const starts: string[] = [];
+  const ends: string[] = [];
+  // Longest first: a piece that holds a shorter one is taken whole.
+  for (let n = key.length - 1; n >= MIN_MASKED; n--) {
+    starts.push(escapeRegExp(key.slice(0, n)));
+    ends.push(escapeRegExp(key.slice(-n)));
+  }
+  return new RegExp(
+    `${TOKEN_START}(?<start>${starts.join("|")})(?=${MASK})|(?<=${MASK})(?<end>${
+      ends.join("|")
+    })(?![A-Za-z0-9])`,
+    "gi",
+  );
+}
+
+// A mask: stars, two dots or more, an ellipsis, bullets or hashes.
+const MASK = "(?:\\*|\\.\\.|\\u2026|\\u2022|\\u25CF|#)";
+// The shortest piece of a key found beside a mask.
+const MIN_MASKED = 2;
+// A masked key with fewer characters than this unshown is as good as shown.
+const MIN_HIDDEN = 4;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -80,8 +80,12 @@ export function providerSecrets(provider: ProviderSecretSources): readonly strin
     const bare = value.replace(/^(bearer|basic|token)\s+/i, "");
     if (bare !== value) extra.push(bare);
   }
-  // Short values ("true", a region) are no secret and would cut words out of every message.
-  const long = extra.filter((value) => value.length >= 8);
+  // Short values that are only letters ("true", a region) are no secret and would cut words out
+  // of every message; a short one with a digit or a sign (a local server's password `4321`) is,
+  // and is matched only as a token of its own (key_forms.ts), as a short key is.
+  const long = extra.filter((value) =>
+    value.length >= 8 || (value.length >= MIN_KEY && !isPlaceholder(value))
+  );
   const keys = provider.apiKeys.some(isPlaceholder)
     ? provider.apiKeys.filter((key) => !isPlaceholder(key))
     : provider.apiKeys;
@@ -217,6 +221,11 @@ function unquote(value: string): string {
 
 // Query parameters that carry a credential in the gateways' own URLs (`?api-key=`, `?token=`, `?sig=`).
 const SECRET_PARAM = /key|token|secret|sig|auth|pass|code/i;
+
+/** Whether a query parameter or header named `name` carries a credential (`?key=`, `api-key`). */
+export function namesCredential(name: string): boolean {
+  return SECRET_PARAM.test(name);
+}
 
 /**
  * A URL without the credentials it may carry: the password, an HTTP user name that stands alone

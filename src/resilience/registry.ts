@@ -10,6 +10,7 @@ import { ServerWindows } from "./server_windows.ts";
 import { CredentialHolds } from "./credential_holds.ts";
 import { SessionAffinity } from "./affinity.ts";
 import { TargetSpread } from "./spread.ts";
+import { sameUrl } from "./server_key.ts";
 
 /** A provider's key pool and limiter. */
 export interface ProviderState {
@@ -56,8 +57,10 @@ interface Entry {
 export const MAX_BREAKERS = 1000;
 
 // Where a provider's requests go: what its breakers judged, and its keys' cool-downs came from.
+// A base URL written with the host in capitals or the default port is the same address, and its
+// keys' rests stay theirs; one with another password or `?key=` is another account (see sameUrl).
 function endpointOf(p: ProviderConfig): string {
-  return JSON.stringify([p.type, p.baseUrl, p.proxy ?? null]);
+  return JSON.stringify([p.type, sameUrl(p.baseUrl), p.proxy ?? null]);
 }
 
 // The settings a pool or limiter is built from: a config reload that changes them builds them anew

@@ -116,6 +116,17 @@ Deno.test("a reload that points a provider at another server says where, without
   assert.deepEqual(reloadChanges(was, at({ baseUrl: "http://127.0.0.1:1", type: "openai" })), [
     "provider up: now openai at http://127.0.0.1:1",
   ]);
+  // A key in the query under a name of the server's own is not shown: the query is left out.
+  assert.deepEqual(reloadChanges(was, at({ baseUrl: "https://gw.example/v1?dd=q-0123456789" })), [
+    "provider up: now anthropic at https://gw.example/v1",
+  ]);
+  // The same server written another way (the host in capitals, a key rotated in the query) is not
+  // another server: its breakers and what it refused are kept, and the line says so.
+  const gateway = at({ baseUrl: "https://gw.example/v1?key=old-0123456789" });
+  assert.deepEqual(
+    reloadChanges(gateway, at({ baseUrl: "https://GW.example:443/v1?key=new-0123456789" })),
+    ["provider up: base_url written anew (the same server)"],
+  );
   // Another setting of a provider that stays where it was is said as before.
   assert.deepEqual(reloadChanges(was, at({ baseUrl: "http://127.0.0.1:1", maxRetries: 1 })), [
     "provider up: settings changed",

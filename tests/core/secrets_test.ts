@@ -174,3 +174,58 @@ Deno.test("a key too short for two long pieces is found cut in two, and neither 
   }
   assert.equal(scrubSecrets("vllmKe ... -7Tq2", keys), "vllmKe ... -7Tq2");
 });
+
+Deno.test("a short key quoted back masked loses what the mask shows, when it leaves under 4 characters unshown", () => {
+  // Three characters of a 4-character key leave 62 keys to try: the pieces beside a mask go.
+  const keys = providerSecrets({ apiKeys: ["ab12", "pw-4242"], baseUrl: "", headers: {} });
+  const cases: [string, string][] = [
+    ["Incorrect API key provided: ab1***", "Incorrect API key provided: [redacted]***"],
+    ['{"error":"invalid key ab...12"}', '{"error":"invalid key [redacted]...[redacted]"}'],
+    ["key \u2022\u2022\u2022B12 refused", "key \u2022\u2022\u2022[redacted] refused"],
+    ["token pw-4***, then ****4242", "token [redacted]***, then ****[redacted]"],
+    ["key AB\u2026 refused", "key [redacted]\u2026 refused"],
+  ];
+  for (const [said, shown] of cases) assert.equal(scrubSecrets(said, keys), shown, said);
+  // A piece not beside a mask, one inside a longer word, or a single character is left.
+  for (const said of ["ab1 is no mask", "xab1***", "a... or 2", "pw-4 of 4242x", "b1*** ***b1"]) {
+    assert.equal(scrubSecrets(said, keys), said, said);
+  }
+  // A mask that leaves 4 characters or more unshown stays: `pw***` of `pw-4242`.
+  assert.equal(scrubSecrets("key pw***", keys), "key pw***");
+  // An 8-character key masked to its first 3 and last 4 is as good as shown (62 keys to try); a
+  // 12-character key's first 3 and last 4 leave 5 characters, and stay as the upstream wrote them.
+  const longer = ["Pz4Lw8Rn", "vllmKey-7Tq2"];
+  assert.equal(scrubSecrets("key Pz4***w8Rn", longer), "key [redacted]***[redacted]");
+  assert.equal(scrubSecrets("key vll***7Tq2", longer), "key vll***7Tq2");
+});
+
+Deno.test("a short password in the base URL or a short credential header is taken out as a short key is", () => {
+  const keys = providerSecrets({
+    apiKeys: [],
+    baseUrl: "http://admin:4321@127.0.0.1:8000/v1?token=9z9z",
+    headers: { "x-api-key": "k-77", "x-region": "eu" },
+  });
+  assert.equal(
+    scrubSecrets("bad credentials 4321, token 9z9z, x-api-key k-77 (port 43210)", keys),
+    "bad credentials [redacted], token [redacted], x-api-key [redacted] (port 43210)",
+  );
+  // A short value of letters only (`?auth=true`, a user name) is no secret: words stay.
+  const words = providerSecrets({
+    apiKeys: [],
+    baseUrl: "http://admin:4321@127.0.0.1:8000/v1?auth=true",
+    headers: {},
+  });
+  assert.equal(scrubSecrets("admin: auth is true", words), "admin: auth is true");
+});
+
+Deno.test("a short key is found after a JSON escape, as a body quoted inside another shows it", () => {
+  const keys = providerSecrets({ apiKeys: ["1234", "ab12"], baseUrl: "", headers: {} });
+  // .NET writes a quote as \u0022; a body quoted as a string has its line breaks as \n.
+  assert.equal(
+    scrubSecrets(String.raw`{"error":"bad key \u00221234\u0022\nab12 and \u0027ab1***"}`, keys),
+    String.raw`{"error":"bad key \u0022[redacted]\u0022\n[redacted] and \u0027[redacted]***"}`,
+  );
+  // Still not inside a longer run: a port, an escape's own digits.
+  const said = String.raw`port 12345, \u1234, n1234`;
+  assert.equal(scrubSecrets(said, keys), said);
+});

@@ -120,3 +120,20 @@ Deno.test("a reload that re-points a Chat provider sends the new server none of 
     await second.close();
   }
 });
+
+Deno.test("a reload that writes the same server's base URL another way still sends its reasoning back", async () => {
+  const server = startServer("first");
+  const { port } = new URL(server.url);
+  const ccp = startCcp(config(`http://localhost:${port}/v1`));
+  try {
+    const history = await turn(ccp.url, [{ role: "user", content: "list the files" }]);
+    // The same server: the host written in capitals, and a key in the query (rotated later) is a
+    // credential, not another server.
+    ccp.setConfig(config(`http://LocalHost:${port}/v1?key=q-0123456789`));
+    await turn(ccp.url, history);
+    assert.deepEqual(reasoningOf(server.bodies[1]!), ["first reasons"]);
+  } finally {
+    await ccp.close();
+    await server.close();
+  }
+});
