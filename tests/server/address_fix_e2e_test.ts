@@ -141,14 +141,19 @@ Deno.test("a port fetch blocks: another port, where the address is set", async (
 });
 
 Deno.test("MODEL=llamacpp/... on ::1 only, reached as 127.0.0.1: write [::1] in LLAMACPP_BASE_URL", async () => {
+  // ::1 and 127.0.0.1 number their ports apart, so a port free on ::1 may be another test's on
+  // 127.0.0.1: take one free on 127.0.0.1 first and hold it until the ::1 server has it too.
+  const v4 = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = v4.addr.port;
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
-    server = Deno.serve({ hostname: "::1", port: 0, onListen: () => {} }, () => new Response("{}"));
+    server = Deno.serve({ hostname: "::1", port, onListen: () => {} }, () => new Response("{}"));
   } catch {
-    return; // No IPv6 loopback on this machine: nothing to tell apart.
+    return; // No IPv6 loopback on this machine (or its port taken): nothing to tell apart.
+  } finally {
+    v4.close();
   }
   try {
-    const port = server.addr.port;
     const message = await refusal(llamacpp(`http://127.0.0.1:${port}/v1`));
     assert.match(
       message,
