@@ -103,15 +103,19 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // Groq: `reasoning_format` only for reasoning models; qwen3 takes reasoning_effort none|default,
-  // gpt-oss low|medium|high.
+  // gpt-oss low|medium|high. Only its Llama 4 models read images: the others refuse the whole
+  // request for an image part ("messages[1].content must be a string"), and Claude Code keeps a
+  // screenshot in its history, so every later turn of the session was refused too.
   groq: {
     ...base,
     name: "groq",
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 8192,
     userFieldMaxLength: 64,
+    supportsImages: false,
     models: [
       ...ALWAYS,
+      { match: "llama-4", set: { supportsImages: true } },
       { match: "llama-3.3-70b", set: { maxOutputTokens: 32768 } },
       { match: "kimi-k2", set: { maxOutputTokens: 16384, textToolCalls: true } },
       {
