@@ -141,13 +141,16 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // Cerebras: reasoning text in `reasoning`; gpt-oss takes reasoning_effort, GLM turns thinking off
-  // with disable_reasoning.
+  // with disable_reasoning. It answers 400 to parallel_tool_calls (with frequency_penalty,
+  // presence_penalty, logit_bias and service_tier, which ccp never sends): a client's "one tool
+  // at a time" is kept by ccp cutting the answer after its first call.
   cerebras: {
     ...base,
     name: "cerebras",
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 8192, // conservative
     streamUsage: false,
+    acceptsParallelToolCalls: false,
     userFieldMaxLength: 64,
     models: [
       ...ALWAYS,
