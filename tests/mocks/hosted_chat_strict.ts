@@ -16,6 +16,12 @@
  * Cerebras: `frequency_penalty`, `logit_bias`, `presence_penalty`, `parallel_tool_calls` and
  * `service_tier` are a 400; its models read text only; reasoning streams in `reasoning`, the
  * usage (with `time_info`) in the last chunk.
+ *
+ * OpenAI, gpt-5.1: `max_tokens` is refused for `max_completion_tokens`, sampling parameters are
+ * refused while it reasons ("Unsupported parameter: 'temperature'"), `reasoning_effort` takes
+ * none, low, medium or high (not `minimal`); at most 128 tools, named by [a-zA-Z0-9_-]{1,64}.
+ * Its reasoning is never streamed; the usage comes in a chunk of its own, without choices, only
+ * when `stream_options.include_usage` asks for it.
  */
 
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
@@ -32,8 +38,12 @@ export interface ChatRules {
   /** Model names (by substring) that read images; the others refuse an image part. */
   readonly visionModels: readonly string[];
   readonly maxTools: number;
-  /** Where the usage goes in the last chunk. */
-  readonly usageIn: "x_groq" | "usage";
+  /** Where the usage goes: in the last chunk, or a chunk of its own when asked for (OpenAI). */
+  readonly usageIn: "x_groq" | "usage" | "own_chunk";
+  /** The `reasoning_effort` values it takes; any other is refused. Absent: not checked. */
+  readonly efforts?: readonly string[];
+  /** Fields refused while the model reasons (`reasoning_effort` other than none). */
+  readonly refusedWhileReasoning?: readonly string[];
 }
 
 const COMMON_FIELDS = [
@@ -87,6 +97,29 @@ export const CEREBRAS_RULES: ChatRules = {
   usageIn: "usage",
 };
 
+export const OPENAI_RULES: ChatRules = {
+  name: "openai",
+  fields: [
+    ...COMMON_FIELDS,
+    "parallel_tool_calls",
+    "prompt_cache_key",
+    "safety_identifier",
+    "metadata",
+    "store",
+    "verbosity",
+    "service_tier",
+    "logprobs",
+    "top_logprobs",
+    "n",
+  ],
+  refused: ["max_tokens"],
+  visionModels: ["gpt-"],
+  maxTools: 128,
+  usageIn: "own_chunk",
+  efforts: ["none", "low", "medium", "high"],
+  refusedWhileReasoning: ["temperature", "top_p", "logprobs", "top_logprobs"],
+};
+
 /** What the model says in one turn: reasoning, then text or tool calls. */
 export interface ChatTurn {
   readonly reasoning?: string;
@@ -101,10 +134,22 @@ export function refusalOf(rules: ChatRules, body: Obj): string | undefined {
     if (!rules.fields.includes(key)) return `property '${key}' is unsupported`;
   }
   if (body.n !== undefined && body.n !== 1) return "'n' : value must be 1";
+  const effort = body.reasoning_effort;
+  if (rules.efforts && effort !== undefined && !rules.efforts.includes(String(effort))) {
+    return `Unsupported value: 'reasoning_effort' does not support '${effort}' with this model.`;
+  }
+  if (effort !== "none") {
+    const refused = rules.refusedWhileReasoning?.find((key) => key in body);
+    if (refused) return `Unsupported parameter: '${refused}' is not supported with this model.`;
+  }
   const tools = (body.tools as Obj[] | undefined) ?? [];
   if (tools.length > rules.maxTools) {
     return `'tools' : maximum number of items is ${rules.maxTools}`;
   }
+  const badName = tools.find((t) =>
+    !/^[a-zA-Z0-9_-]{1,64}$/.test(String((t.function as Obj)?.name))
+  );
+  if (badName) return `Invalid 'tools[].function.name': ${JSON.stringify(badName.function)}`;
   const messages = body.messages as Obj[];
   const model = String(body.model).toLowerCase();
   const sees = rules.visionModels.some((m) => model.includes(m));
@@ -182,10 +227,17 @@ export function startStrictChat(
       parts.push(chunk({ tool_calls: [{ index, id, type: "function", function: fn }] }));
     }
     const usage = { prompt_tokens: 2100, completion_tokens: 40, total_tokens: 2140 };
-    const last = rules.usageIn === "x_groq"
-      ? { x_groq: { id: "req_1", usage } }
-      : { usage, time_info: { queue_time: 0.001, total_time: 0.2 } };
-    parts.push(chunk({}, turn.calls?.length ? "tool_calls" : "stop", last));
+    const finish = turn.calls?.length ? "tool_calls" : "stop";
+    if (rules.usageIn === "own_chunk") {
+      parts.push(chunk({}, finish));
+      const asked = (body.stream_options as Obj | undefined)?.include_usage === true;
+      if (asked) parts.push(`data: ${JSON.stringify({ ...head, choices: [], usage })}\n\n`);
+    } else {
+      const last = rules.usageIn === "x_groq"
+        ? { x_groq: { id: "req_1", usage } }
+        : { usage, time_info: { queue_time: 0.001, total_time: 0.2 } };
+      parts.push(chunk({}, finish, last));
+    }
     return new Response(`${parts.join("")}data: [DONE]\n\n`, {
       headers: { "content-type": "text/event-stream" },
     });
