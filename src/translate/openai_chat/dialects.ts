@@ -103,15 +103,19 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // Groq: `reasoning_format` only for reasoning models; qwen3 takes reasoning_effort none|default,
-  // gpt-oss low|medium|high.
+  // gpt-oss low|medium|high. Only its Llama 4 models read images: the others refuse the whole
+  // request for an image part ("messages[1].content must be a string"), and Claude Code keeps a
+  // screenshot in its history, so every later turn of the session was refused too.
   groq: {
     ...base,
     name: "groq",
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 8192,
     userFieldMaxLength: 64,
+    supportsImages: false,
     models: [
       ...ALWAYS,
+      { match: "llama-4", set: { supportsImages: true } },
       { match: "llama-3.3-70b", set: { maxOutputTokens: 32768 } },
       { match: "kimi-k2", set: { maxOutputTokens: 16384, textToolCalls: true } },
       {
@@ -137,13 +141,16 @@ export const OPENAI_DIALECTS: Readonly<Record<OpenAIDialectName, OpenAIDialect>>
   },
 
   // Cerebras: reasoning text in `reasoning`; gpt-oss takes reasoning_effort, GLM turns thinking off
-  // with disable_reasoning.
+  // with disable_reasoning. It answers 400 to parallel_tool_calls (with frequency_penalty,
+  // presence_penalty, logit_bias and service_tier, which ccp never sends): a client's "one tool
+  // at a time" is kept by ccp cutting the answer after its first call.
   cerebras: {
     ...base,
     name: "cerebras",
     maxTokensField: "max_completion_tokens",
     maxOutputTokens: 8192, // conservative
     streamUsage: false,
+    acceptsParallelToolCalls: false,
     userFieldMaxLength: 64,
     models: [
       ...ALWAYS,

@@ -11,6 +11,7 @@ import {
   toOpenAIChatRequest,
 } from "../../../src/translate/openai_chat/request.ts";
 import { req } from "../_request.ts";
+import { CEREBRAS_RULES, refusalOf } from "../../mocks/hosted_chat_strict.ts";
 
 const D = OPENAI_DIALECTS;
 
@@ -114,6 +115,15 @@ Deno.test("tool_choice", async (t) => {
         .parallel_tool_calls,
       false,
     );
+  });
+  await t.step("Cerebras refuses parallel_tool_calls: it is never sent there", () => {
+    const body = map(
+      req({ tools, tool_choice: { type: "auto", disable_parallel_tool_use: true } }),
+      D.cerebras,
+      { model: "gpt-oss-120b" },
+    );
+    assert.equal(body.parallel_tool_calls, undefined);
+    assert.equal(refusalOf(CEREBRAS_RULES, body as unknown as Record<string, unknown>), undefined);
   });
   await t.step("Mistral spells it any; DeepSeek cannot be forced", () => {
     assert.equal(map(req({ tools, tool_choice: { type: "any" } }), D.mistral).tool_choice, "any");

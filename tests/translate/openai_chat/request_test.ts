@@ -116,6 +116,22 @@ Deno.test("user blocks", async (t) => {
       ],
     });
   });
+  await t.step("Groq: only its Llama 4 models get images; gpt-oss and the rest a note", () => {
+    const picture = req({
+      messages: [{
+        role: "user",
+        content: [{
+          type: "image",
+          source: { type: "base64", media_type: "image/png", data: "QQ" },
+        }],
+      }],
+    });
+    const sent = (model: string) =>
+      JSON.stringify(map(picture, OPENAI_DIALECTS.groq, { model }).messages[0]?.content);
+    assert.match(sent("openai/gpt-oss-120b"), /image omitted: provider \\"prov\\"/);
+    assert.doesNotMatch(sent("openai/gpt-oss-120b"), /image_url/);
+    assert.match(sent("meta-llama/llama-4-scout-17b-16e-instruct"), /image_url/);
+  });
   await t.step("images to a provider without vision become a clear placeholder", () => {
     const body = map(
       req({
