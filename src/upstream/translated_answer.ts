@@ -110,6 +110,7 @@ function postTranslated(
     log: request.log,
     ...(failedStart ? { failedStart } : {}),
     ...(request.trace ? { trace: request.trace } : {}),
+    ...(request.resends ? { resends: request.resends } : {}),
   });
 }
 

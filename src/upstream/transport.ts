@@ -1,5 +1,6 @@
 /** The seam between the server and each wire protocol: send a request, open its answer. */
 
+import type { Resends } from "./http/post.ts";
 import type { HeaderReader } from "../core/headers.ts";
 import type { ModelSettings, ProviderConfig } from "../config/types.ts";
 import type { UpstreamError } from "../core/errors.ts";
@@ -44,6 +45,8 @@ export interface TransportRequest {
   maxResponseBytes?: number;
   /** Optional parameters upstreams refused before (left out, and learned from 400s). */
   learned?: LearnedParams;
+  /** Re-sends left to the attempt, when a transport sends more than once (see MAX_RESENDS). */
+  resends?: Resends;
   log?: Logger;
 }
 

@@ -13,7 +13,12 @@ import { describeTarget } from "../../core/text.ts";
 import type { FetchLike } from "../http/clients.ts";
 import type { Logger } from "../../core/log.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
-import { type PostFailure, postJsonLearning, type PostSuccess } from "../http/post.ts";
+import {
+  type PostFailure,
+  postJsonLearning,
+  type PostSuccess,
+  type Resends,
+} from "../http/post.ts";
 import type { TryTrace } from "../try_trace.ts";
 
 /** One call to an Anthropic-compatible upstream. */
@@ -37,6 +42,8 @@ export interface AnthropicCall {
   learned?: LearnedParams;
   /** False: `learned` is applied, and nothing new is learned (see LearningPostOptions). */
   learn?: boolean;
+  /** Re-sends left to the attempt, shared by its calls (see MAX_RESENDS). */
+  resends?: Resends;
   log?: Logger;
 }
 
@@ -62,6 +69,7 @@ export function callAnthropic(call: AnthropicCall): Promise<PostSuccess | PostFa
     ...(call.learn === false ? { learn: false } : {}),
     log: call.log,
     ...(call.trace ? { trace: call.trace } : {}),
+    ...(call.resends ? { resends: call.resends } : {}),
   });
 }
 

@@ -19,6 +19,7 @@ import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { completedStopReason, failedStopReason } from "./stream_events.ts";
 import { networkCause } from "../errors.ts";
 import { readJsonCapped } from "../http/read_capped.ts";
+import { resendsFor } from "../http/post.ts";
 import { upstreamMessage } from "../../core/upstream_message.ts";
 import { isRecord } from "../../core/json.ts";
 import { lazyImport } from "../../core/lazy_modules.ts";
@@ -57,8 +58,11 @@ export const anthropicTransport: Transport = {
       const cleaned = withExtraBody(outgoing.clean(b, request.model), settings);
       return anthropic ? cleaned : withoutRefusedThinking(cleaned, request.provider);
     };
+    // One count for the attempt: the refusal mends of each call and the re-sends below share it.
+    const resends = resendsFor();
     const call = (sent: Record<string, unknown>) =>
       callAnthropic({
+        resends,
         provider: request.provider,
         model: request.model,
         body: sent,
@@ -73,7 +77,7 @@ export const anthropicTransport: Transport = {
       });
     const sent = clean(body);
     let result = await call(sent);
-    if (!result.ok && refusesSignature(result.status, result.bodyText)) {
+    if (!result.ok && resends.left > 0 && refusesSignature(result.status, result.bodyText)) {
       // The signatures of this history cannot all be told apart from the server's own: from now on
       // they count as refused, so the cleaning strips them, now and on the session's later turns
       // (one refused round trip per session, and the cached prefix stays the same afterwards).
@@ -83,6 +87,7 @@ export const anthropicTransport: Transport = {
       else REFUSED_SIGNATURES.noteHistory(request.provider, sent);
       const again = clean(body);
       if (JSON.stringify(again.messages) !== JSON.stringify(sent.messages)) {
+        resends.left--;
         request.log?.warn(
           `${describeCall(request)} refused a thinking signature made elsewhere: ` +
             "sent again without the history's thinking blocks",
@@ -96,9 +101,10 @@ export const anthropicTransport: Transport = {
       }
     }
     if (
-      !result.ok && anthropic && sent.thinking !== undefined &&
+      !result.ok && anthropic && sent.thinking !== undefined && resends.left > 0 &&
       refusesTurnWithoutThinking(result.status, result.bodyText)
     ) {
+      resends.left--;
       // Adaptive thinking is kept when the tool loop's last answer lost its thinking (the model
       // answers so itself when it does not think); should Anthropic still want thinking first,
       // the loop goes on without it, as with a budget.

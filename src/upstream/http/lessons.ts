@@ -248,3 +248,27 @@ export function resentLine(
 ): string {
   return `${pupilName(pupil)} answered ${status ?? "an error"}: ${lesson.why}`;
 }
+
+// What differs between two answers that refuse alike: a request's or a response's id, a UUID, a
+// gateway's long numeric request id ("(request id: 2026120801020312345678)").
+const VOLATILE =
+  /\b(?:req|msg|chatcmpl|gen|resp|request)[-_][\w-]{6,}|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b|\b\d{12,}\w*/gi;
+
+/** An error body as two refusals alike compare: without ids, whitespace collapsed. */
+function refusalWords(bodyText: string | undefined): string {
+  return (bodyText ?? "").replace(VOLATILE, "").replace(/\s+/g, " ").trim();
+}
+
+/**
+ * Whether `retry` is refused as `refused` was, the same status and body but for ids: the change
+ * made for it did not address it, so its words named nothing a remedy changes (or quoted the
+ * client's own back), and no other remedy is tried on them either. The whole body is compared,
+ * not only its first message: a validation error listing several fields may open alike.
+ */
+export function sameRefusal(
+  refused: { readonly status?: number; readonly bodyText?: string },
+  retry: { readonly ok: boolean; readonly status?: number; readonly bodyText?: string },
+): boolean {
+  return !retry.ok && retry.status === refused.status &&
+    refusalWords(retry.bodyText) === refusalWords(refused.bodyText);
+}

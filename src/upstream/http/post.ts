@@ -19,7 +19,7 @@ import type { Logger } from "../../core/log.ts";
 import { fetchFor, type FetchLike, routeFor } from "./clients.ts";
 import type { LearnedParams } from "../../resilience/learned_params.ts";
 import type { TryTrace } from "../try_trace.ts";
-import { applyLearned, lessonOf, resentLine } from "./lessons.ts";
+import { applyLearned, lessonOf, resentLine, sameRefusal } from "./lessons.ts";
 import { CONNECT_PROBES } from "../../resilience/connect_probe.ts";
 import { type OutgoingHeaders, secretsSent } from "./headers.ts";
 import { withoutKeys } from "../../core/secrets.ts";
@@ -208,10 +208,29 @@ export interface LearningPostOptions extends Omit<PostOptions, "body"> {
   log?: Logger;
   /** The attempt's trace: each try carries its span's headers, and a re-send starts a new one. */
   trace?: TryTrace;
+  /** The attempt's re-sends left, when it makes more than one call (see {@link MAX_RESENDS}). */
+  resends?: Resends;
 }
 
-// Each lesson takes something out of what was sent, so the tries end; a bound all the same.
-const MAX_LESSONS = 3;
+/**
+ * The re-sends one attempt may make after refusals: each must answer a refusal the one before did
+ * not (a refused beta hiding a refused image, then an output limit), and the same refusal met
+ * again ends them (sameRefusal), so a 400 no remedy reads is sent once and one a remedy misreads
+ * twice. Three covers the longest chain of different refusals seen (a beta, a part of the body,
+ * an output limit), and the Anthropic transport's own re-sends (a thinking signature, a turn that
+ * must lead with thinking) draw on the same count, so no request costs more than four round trips.
+ */
+export const MAX_RESENDS = 3;
+
+/** Re-sends left to one attempt, shared by every call it makes (see {@link MAX_RESENDS}). */
+export interface Resends {
+  left: number;
+}
+
+/** A fresh count of re-sends for one attempt. */
+export function resendsFor(): Resends {
+  return { left: MAX_RESENDS };
+}
 
 /**
  * {@link postJson} for a body ccp built: what the upstream refused before is left out, and a
@@ -232,16 +251,19 @@ export async function postJsonLearning(
     learned,
     ...(options.log ? { log: options.log } : {}),
   };
+  const resends = options.resends ?? resendsFor();
   // One refusal may hide the next (a refused beta, then the image): each is learned in turn.
-  for (let n = 0; n < MAX_LESSONS && !result.ok; n++) {
+  while (resends.left > 0 && !result.ok) {
     const next = lessonOf(result, sent, pupil);
     if (!next) break;
+    resends.left--;
     sent = next;
     trace?.again(result.status, next.why);
-    const refused = result.status;
+    const refused = result;
     result = await sentLogged({ ...options, headers: traced(sent.headers, trace) }, sent.body);
     // One line per re-send: what was learned, or else what was refused and sent again.
-    if (!next.settle?.(result)) options.log?.info(resentLine(pupil, refused, next));
+    if (!next.settle?.(result)) options.log?.info(resentLine(pupil, refused.status, next));
+    if (sameRefusal(refused, result)) break;
   }
   return result;
 }

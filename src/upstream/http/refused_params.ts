@@ -35,18 +35,42 @@ const RENAMES: Readonly<Record<string, string>> = {
   max_tokens: "max_completion_tokens",
 };
 
+// After a quoted name and "is not supported" and the like: the refusal stands for the parameter
+// itself, not a condition ("... is not supported when `tool_choice` forces tool use", "... is
+// not allowed in this position", "... is not allowed to be empty"). Left out for good, a
+// parameter refused only under a condition would be missing from every request that meets none
+// (`thinking` refused so would turn thinking off for every later request). "with this model"
+// and the like still name the parameter alone.
+const WHOLE = String
+  .raw`(?!\s+(?:to|when|if|unless|while|in|inside|within|together|alongside|combined|at|after|before|without)\b)(?!\s+with\s+(?!(?:this|the)\s+(?:model|endpoint|server|provider|api)\b|model\b))`;
+
 // Wordings that name one parameter the server does not take, by server family.
 const PATTERNS: readonly RegExp[] = [
   /Unrecognized request arguments? supplied: ([\w.]+)/i, // OpenAI (older models), Azure
   /Unsupported parameter: '([\w.]+)'/i, // OpenAI reasoning models, Responses API
   /Unknown parameter: '([\w.]+)'/i, // OpenAI Responses API
-  /extra_forbidden.{0,80}?loc['"]?\s*:\s*[[(]\s*['"]body['"]\s*,\s*['"]([\w.]+)['"]/is, // vLLM, pydantic
-  /['"]loc['"]\s*:\s*[[(]\s*['"]body['"]\s*,\s*['"]([\w.]+)['"].{0,80}?extra_forbidden/is,
+  // vLLM, pydantic: one error's own `type` and `loc`, never across into the next error of a list
+  // (a `missing` or `int_parsing` error at ('body', 'thinking', ...) beside another's
+  // `extra_forbidden` is no refusal of `thinking`).
+  /extra_forbidden[^{}]{0,80}?loc['"]?\s*:\s*[[(]\s*['"]body['"]\s*,\s*['"]([\w.]+)['"]/is,
+  /['"]loc['"]\s*:\s*[[(]\s*['"]body['"]\s*,\s*['"]([\w.]+)['"][^{}]{0,80}?extra_forbidden/is,
   /\b([\w.]+): Extra inputs are not permitted/i, // Anthropic-compatible servers (pydantic)
   /Unknown name "(\w+)"(?: at '([\w.]+)')?: Cannot find field/i, // Gemini
-  /(?:property|parameter|field|argument|option)\s+['"`]([\w.]+)['"`]\s+(?:is\s+)?(?:not supported|unsupported|not allowed|not permitted|unknown|is not recognized)/i,
-  /['"`]([\w.]+)['"`]\s+is (?:not supported|unsupported|not allowed|not permitted)(?: with| for| by| on|\b)/i,
-  /unknown (?:field|parameter|variant) [`'"]([\w.]+)[`'"]/i, // serde-based servers
+  new RegExp(
+    String
+      .raw`(?:property|parameter|field|argument|option)\s+['"\`]([\w.]+)['"\`]\s+(?:is\s+)?(?:not supported|unsupported|not allowed|not permitted|unknown|is not recognized)` +
+      WHOLE,
+    "i",
+  ),
+  new RegExp(
+    String.raw`['"\`]([\w.]+)['"\`]\s+is (?:not supported|unsupported|not allowed|not permitted)` +
+      WHOLE,
+    "i",
+  ),
+  // serde-based servers. Not "unknown variant `x`": that names a value x, not a field (a server
+  // that knows no `thinking` history block says "unknown variant `thinking`", which is no
+  // refusal of the `thinking` parameter).
+  /unknown (?:field|parameter) [`'"]([\w.]+)[`'"]/i,
   // OpenAI reasoning models take some sampling parameters only at their default value, so
   // leaving the parameter out is what the model accepts.
   /Unsupported value: '([\w.]+)' does not support/i,
@@ -54,6 +78,14 @@ const PATTERNS: readonly RegExp[] = [
   // Moonshot fixes some sampling parameters per model: left out, the model takes its own value.
   /invalid ([\w.]+): only [\w.-]+ is allowed for this model/i,
 ];
+
+// A name that an error places inside the history or a tool ("messages[1].content[0]: unknown
+// field `thinking`", "unknown field `thinking` in messages[1]") is a key of a block there, not
+// the top-level parameter of the same name.
+const PLACED_BEFORE =
+  /\b(?:messages|contents|input|tools)(?:\[\d+\]|\.\d+)[\w.[\]]*\s*:[^:]{0,40}$/i;
+const PLACED_AFTER =
+  /^\W{0,3}\s*(?:in|at|of)\s+[`'"]?(?:messages|contents|input|tools)\s*(?:\[|\.\d)/i;
 
 // Wordings that refuse one quoted value of a parameter the server otherwise takes (an effort
 // level a model lacks): only that value is left out, so other values still reach the model.
@@ -137,7 +169,7 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
   for (const text of texts) {
     for (const pattern of PATTERNS) {
       const match = pattern.exec(text);
-      if (!match?.[1]) continue;
+      if (!match?.[1] || placedInside(text, match)) continue;
       const name = match[1];
       // Gemini names the field and, apart, where it sits (snake_case for a camelCase body).
       const named = match[2] ? [...match[2].split(".").map(camel), name] : name.split(".");
@@ -150,6 +182,13 @@ export function refusedParameter(bodyText: string | undefined, sent: Json): stri
     }
   }
   return undefined;
+}
+
+/** Whether the error places the name it matched inside the history or a tool (see PLACED_BEFORE). */
+function placedInside(text: string, match: RegExpExecArray): boolean {
+  const before = text.slice(Math.max(0, match.index - 120), match.index);
+  const after = text.slice(match.index + match[0].length, match.index + match[0].length + 40);
+  return PLACED_BEFORE.test(before) || PLACED_AFTER.test(after);
 }
 
 /**

@@ -10,6 +10,7 @@ import { openAIResponsesUrl } from "../http/endpoints.ts";
 import { applyModelSettings, withExtraBody } from "../model_settings.ts";
 import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
+import { resendsFor } from "../http/post.ts";
 import { hidesThinking } from "../../translate/anthropic/blocks.ts";
 import { describeTarget } from "../../core/text.ts";
 import {
@@ -21,7 +22,9 @@ import type { AttemptFailure, AttemptSuccess, Transport, TransportRequest } from
 
 /** Sends Anthropic Messages requests to an OpenAI Responses API upstream. */
 export const openAIResponsesTransport: Transport = {
-  async send(request: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
+  async send(attempt: TransportRequest): Promise<AttemptSuccess | AttemptFailure> {
+    // One count for the attempt: the refusal mends of each post and the re-send below share it.
+    const request = { ...attempt, resends: attempt.resends ?? resendsFor() };
     const { provider, model } = request;
     const settings = settingsFor(provider, model, request.settings);
     const inputTokens = settings.contextWindow ? await request.inputTokens() : undefined;
@@ -60,11 +63,13 @@ export const openAIResponsesTransport: Transport = {
     const sent = withoutRefusedReasoning(client, provider);
     const result = await post(sent);
     if (result.ok || !refusesEncryptedReasoning(result.status, result.bodyText)) return result;
+    if (request.resends.left <= 0) return result;
     // Reasoning made elsewhere (another server or account behind this id): one refused round trip,
     // then the session goes on without it.
     noteRefusedReasoning(provider, sent);
     const again = withoutRefusedReasoning(client, provider);
     if (again === sent) return result;
+    request.resends.left--;
     const why = "encrypted reasoning made elsewhere could not be decrypted: sent again without " +
       "the history's reasoning";
     request.log?.warn(`${describeTarget(provider.id, model)} ${why}`);
