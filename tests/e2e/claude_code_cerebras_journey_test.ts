@@ -9,9 +9,13 @@
 
 import assert from "node:assert/strict";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeStage, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
-import { provider, testConfig } from "../helpers/config.ts";
-import { CEREBRAS_RULES, type ChatTurn, startStrictChat } from "../mocks/hosted_chat_strict.ts";
+import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import {
+  CEREBRAS_RULES,
+  type ChatTurn,
+  startStrictChat,
+  strictChatStage,
+} from "../mocks/hosted_chat_strict.ts";
 
 const claude = await findClaude();
 
@@ -51,25 +55,11 @@ Deno.test({
   fn: async () => {
     await using ws = await claudeWorkspace("ccp-cerebras-journey-");
     const cerebras = startStrictChat(CEREBRAS_RULES, glm(ws.work));
-    await using stage = await claudeStage(
-      ws,
-      testConfig({
-        providers: [
-          provider("cerebras", {
-            preset: "cerebras",
-            type: "openai",
-            baseUrl: cerebras.url,
-            authHeader: "bearer",
-            apiKeys: ["csk-test"],
-            maxRetries: 0,
-            countTokens: false,
-          }),
-        ],
-        routes: { default: "cerebras/zai-glm-4.7", haiku: "cerebras/zai-glm-4.7" },
-        authToken: "e2e-token",
-      }),
-      { mocks: [cerebras] },
-    );
+    await using stage = await strictChatStage(ws, cerebras, {
+      preset: "cerebras",
+      model: "zai-glm-4.7",
+      apiKey: "csk-test",
+    });
     const { ccp } = stage;
     const tools = ["Bash", "Write"];
     const first = await printStreamJson(ws, ccp.url, ["-p", "PROMPT: make two files"], {

@@ -11,9 +11,13 @@
 
 import assert from "node:assert/strict";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeStage, claudeWorkspace, PNG_1X1, printStreamJson } from "../helpers/claude_print.ts";
-import { provider, testConfig } from "../helpers/config.ts";
-import { type ChatTurn, GROQ_RULES, startStrictChat } from "../mocks/hosted_chat_strict.ts";
+import { claudeWorkspace, PNG_1X1, printStreamJson } from "../helpers/claude_print.ts";
+import {
+  type ChatTurn,
+  GROQ_RULES,
+  startStrictChat,
+  strictChatStage,
+} from "../mocks/hosted_chat_strict.ts";
 
 const claude = await findClaude();
 
@@ -52,25 +56,11 @@ Deno.test({
   fn: async () => {
     await using ws = await claudeWorkspace("ccp-groq-journey-");
     const groq = startStrictChat(GROQ_RULES, gptOss(ws.work));
-    await using stage = await claudeStage(
-      ws,
-      testConfig({
-        providers: [
-          provider("groq", {
-            preset: "groq",
-            type: "openai",
-            baseUrl: groq.url,
-            authHeader: "bearer",
-            apiKeys: ["gsk_test"],
-            maxRetries: 0,
-            countTokens: false,
-          }),
-        ],
-        routes: { default: "groq/openai/gpt-oss-120b", haiku: "groq/openai/gpt-oss-120b" },
-        authToken: "e2e-token",
-      }),
-      { mocks: [groq] },
-    );
+    await using stage = await strictChatStage(ws, groq, {
+      preset: "groq",
+      model: "openai/gpt-oss-120b",
+      apiKey: "gsk_test",
+    });
     const { ccp } = stage;
     await Deno.writeFile(
       `${ws.work}/shot.png`,

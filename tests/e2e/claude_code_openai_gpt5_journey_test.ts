@@ -9,9 +9,13 @@
 
 import assert from "node:assert/strict";
 import { findClaude } from "../helpers/claude.ts";
-import { claudeStage, claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
-import { provider, testConfig } from "../helpers/config.ts";
-import { type ChatTurn, OPENAI_RULES, startStrictChat } from "../mocks/hosted_chat_strict.ts";
+import { claudeWorkspace, printStreamJson } from "../helpers/claude_print.ts";
+import {
+  type ChatTurn,
+  OPENAI_RULES,
+  startStrictChat,
+  strictChatStage,
+} from "../mocks/hosted_chat_strict.ts";
 
 const claude = await findClaude();
 
@@ -46,25 +50,11 @@ Deno.test({
   fn: async () => {
     await using ws = await claudeWorkspace("ccp-openai-journey-");
     const openai = startStrictChat(OPENAI_RULES, gpt5(ws.work));
-    await using stage = await claudeStage(
-      ws,
-      testConfig({
-        providers: [
-          provider("openai", {
-            preset: "openai",
-            type: "openai",
-            baseUrl: openai.url,
-            authHeader: "bearer",
-            apiKeys: ["sk-test"],
-            maxRetries: 0,
-            countTokens: false,
-          }),
-        ],
-        routes: { default: "openai/gpt-5.1", haiku: "openai/gpt-5.1" },
-        authToken: "e2e-token",
-      }),
-      { mocks: [openai] },
-    );
+    await using stage = await strictChatStage(ws, openai, {
+      preset: "openai",
+      model: "gpt-5.1",
+      apiKey: "sk-test",
+    });
     const { ccp } = stage;
     const tools = ["Write", "Edit"];
     const first = await printStreamJson(ws, ccp.url, ["-p", "PROMPT: set a to 2"], {

@@ -25,6 +25,8 @@
  */
 
 import { chatHistoryProblem } from "../helpers/chat_history.ts";
+import { type ClaudeStage, claudeStage, type ClaudeWorkspace } from "../helpers/claude_print.ts";
+import { provider, testConfig } from "../helpers/config.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -248,4 +250,34 @@ export function startStrictChat(
     refusals,
     close: () => server.shutdown(),
   };
+}
+
+/**
+ * ccp in front of `mock` as one provider of `preset` (named as the preset), every route to
+ * `model`, for a real Claude Code run in `ws`; closing the stage closes the mock.
+ */
+export function strictChatStage(
+  ws: ClaudeWorkspace,
+  mock: StrictChat,
+  { preset, model, apiKey }: { preset: string; model: string; apiKey: string },
+): Promise<ClaudeStage> {
+  return claudeStage(
+    ws,
+    testConfig({
+      providers: [
+        provider(preset, {
+          preset,
+          type: "openai",
+          baseUrl: mock.url,
+          authHeader: "bearer",
+          apiKeys: [apiKey],
+          maxRetries: 0,
+          countTokens: false,
+        }),
+      ],
+      routes: { default: `${preset}/${model}`, haiku: `${preset}/${model}` },
+      authToken: "e2e-token",
+    }),
+    { mocks: [mock] },
+  );
 }
