@@ -14,6 +14,7 @@ import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
+import { promtool } from "../helpers/promtool.ts";
 import { invalidRequest, startRecordingUpstream } from "../helpers/recording_upstream.ts";
 
 const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
@@ -613,6 +614,7 @@ Deno.test("a refusal of max_tokens sent again fitted and served: the log line, t
       /ccp_upstream_attempts_total\{provider="local",model="qwen3-coder",outcome="answered"\} 1\n/,
     );
     assert.doesNotMatch(metrics, /outcome="status_400"/);
+    assert.equal(await promtool(metrics), "", "Prometheus's checker takes the resent series");
     assert.equal(env.registry.breaker("local", "qwen3-coder").state, "closed");
   } finally {
     await env.close();
