@@ -73,6 +73,7 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
     const windows = this.#windows;
     if (!windows || this.locals.size === 0) return undefined;
     return {
+      local: (t) => this.locals.has(t),
       cuts: (t) => this.cutting.has(t),
       learn: (t, limit) => {
         if (!this.undeclared.has(t)) return;

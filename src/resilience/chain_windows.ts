@@ -46,6 +46,12 @@ export type WindowOf = (target: DispatchTarget) => number | undefined;
  * and the limit a server's refusal states, learned for targets that declare no window.
  */
 export interface LocalWindows {
+  /**
+   * The target is on a local server: only such a one's refusal of `max_tokens` is sent again
+   * fitted or taken as a prompt too long; a hosted target's in the same chain reaches Claude Code
+   * as it would from that target alone.
+   */
+  readonly local: (target: DispatchTarget) => boolean;
   /** The target's window is one its server cuts a longer prompt to, without an error. */
   readonly cuts: (target: DispatchTarget) => boolean;
   /** Keeps the limit `target`'s server stated in a refusal (its config declares none). */
@@ -145,20 +151,21 @@ export class ChainWindows {
    * the last target's reaches Claude Code, which compacts); any other is returned as it came.
    */
   refused<F extends Failure>(target: DispatchTarget, failure: F, log?: Logger): F | Resent {
-    if (!this.#local || failure.status !== 400 || !(failure.error instanceof Error)) {
+    const local = this.#local;
+    if (!local?.local(target) || failure.status !== 400 || !(failure.error instanceof Error)) {
       return failure;
     }
     const message = failure.error.message;
     const limit = statedLimit(message);
     if (limit === undefined) return failure;
-    this.#local.learn(target, limit);
+    local.learn(target, limit);
     const over = OUTPUT_OVER.exec(message);
     if (!over) return failure;
     const prompt = Number(over[1]);
     const max = refittedOutput(prompt, Number(over[2]), limit);
     if (max === undefined) return roomless(failure, prompt, limit) ?? failure;
     if (this.#refitted.has(target)) return failure;
-    this.#local.refit(target, max);
+    local.refit(target, max);
     this.#refitted.add(target);
     log?.info(
       `${describeTarget(target.provider.id, target.model)} answered 400: max_tokens over its ` +

@@ -82,7 +82,12 @@ Deno.test("chain windows: a refusal as too long passes the windows no larger, by
 Deno.test("chain windows: a target that cuts the prompt (Ollama) is never sent one surely over its window", () => {
   const { targets, windowOf } = chain({ refuses: 4_096, cuts: 8_192, hosted: undefined });
   const [refuses, cuts, hosted] = targets as [DispatchTarget, DispatchTarget, DispatchTarget];
-  const local = { cuts: (t: DispatchTarget) => t === cuts, learn: () => {}, refit: () => {} };
+  const local = {
+    local: () => true,
+    cuts: (t: DispatchTarget) => t === cuts,
+    learn: () => {},
+    refit: () => {},
+  };
   const ids = (plan: ChainWindows) =>
     targets.filter((t) => plan.pass(t) !== undefined).map((t) => t.provider.id);
   // A failover after the one that may hold it is passed too: it would cut, not refuse.
@@ -107,6 +112,7 @@ Deno.test("chain windows: a local server's stated limit is learned, a max_tokens
   const learned: number[] = [];
   const refits: number[] = [];
   const plan = new ChainWindows(targets, windowOf, undefined, {
+    local: () => true,
     cuts: () => false,
     learn: (_t, limit) => void learned.push(limit),
     refit: (_t, max) => void refits.push(max),
@@ -128,6 +134,7 @@ Deno.test("chain windows: a max_tokens refusal is sent again by the server's own
   const { targets, windowOf } = chain({ vllm: undefined });
   const refits: number[] = [];
   const local = {
+    local: () => true,
     cuts: () => false,
     learn: () => {},
     refit: (_t: unknown, max: number) => void refits.push(max),
@@ -164,6 +171,29 @@ Deno.test("chain windows: a max_tokens refusal is sent again by the server's own
   const roomy = outputOver(16_384 - 64 - 1_024, 32_000, 16_384);
   assert.equal(refused(roomy), "resent");
   assert.deepEqual(refits, [16_384 - 12_024 - 64, 1_024]);
+});
+
+Deno.test("chain windows: a hosted target's refusal of max_tokens in a chain with a local one is neither sent again nor made a prompt too long", () => {
+  const { targets, windowOf } = chain({ vllm: undefined, hosted: undefined });
+  const [vllm, hosted] = targets as [DispatchTarget, DispatchTarget];
+  const learned: number[] = [];
+  const refits: number[] = [];
+  const plan = new ChainWindows(targets, windowOf, undefined, {
+    local: (t) => t === vllm,
+    cuts: () => false,
+    learn: (_t, limit) => void learned.push(limit),
+    refit: (_t, max) => void refits.push(max),
+  });
+  // Room for an answer, and none: the hosted target's refusal goes on as it came either way.
+  const roomy = outputOver(150_000, 64_000, 200_000);
+  assert.equal(plan.refused(hosted, roomy), roomy);
+  const roomless = outputOver(199_500, 32_000, 200_000);
+  assert.equal(plan.refused(hosted, roomless), roomless);
+  assert.deepEqual(learned, []);
+  assert.deepEqual(refits, []);
+  // The local target's is still sent again fitted.
+  assert.equal(plan.refused(vllm, outputOver(20_001, 128_000, 32_768)), "resent");
+  assert.deepEqual(refits, [32_768 - 20_001 - 64]);
 });
 
 function failure(message: string, status = 400) {

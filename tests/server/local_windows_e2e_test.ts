@@ -14,7 +14,8 @@ import { OllamaContextWatch } from "../../src/upstream/ollama/context_watch.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { encodeEvents, textMessage, textTurn } from "../mocks/anthropic_fixtures.ts";
 import { psAnswer } from "../mocks/ollama_api.ts";
-import { startRecordingUpstream } from "../helpers/recording_upstream.ts";
+import { promtool } from "../helpers/promtool.ts";
+import { invalidRequest, startRecordingUpstream } from "../helpers/recording_upstream.ts";
 
 const ANSWER = textMessage("m", { input_tokens: 1, output_tokens: 1 }, "ok");
 
@@ -549,6 +550,44 @@ Deno.test("vLLM alone: a refusal of max_tokens that leaves no room for an answer
 /** The request log lines (`POST /v1/messages ...`) among `logs`. */
 const requestLines = (logs: string[]) => logs.filter((l) => l.includes("POST /v1/messages"));
 
+Deno.test("a chain of vLLM then a hosted model: the hosted model's refusal of max_tokens reaches Claude Code as it came, not sent again nor made a prompt too long", async () => {
+  // The hosted model counts the prompt by its own tokenizer, and states room for an answer
+  // (64000 asked beside 150000 of 200000) or none (32000 beside 199500).
+  let prompt = 150_000;
+  const hosted = startRecordingUpstream((body) =>
+    invalidRequest(
+      `input length and \`max_tokens\` exceed context limit: ${prompt} + ${body.max_tokens} > ` +
+        "200000, decrease input length or `max_tokens` and try again",
+    )
+  );
+  // vLLM's window holds no such prompt: the request moves on to the hosted model.
+  const env = setup("vllm", { refuseOver: 32_768, hosted: hosted.url });
+  try {
+    for (const [counted, max] of [[150_000, 64_000], [199_500, 32_000]] as const) {
+      prompt = counted;
+      const before = hosted.bodies.length;
+      const { res, body } = await env.send(40_000, max);
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get("x-ccp-provider"), "hosted");
+      assert.equal(body.error.type, "invalid_request_error");
+      assert.match(
+        body.error.message,
+        new RegExp(`^input length and \`max_tokens\` exceed context limit: ${counted} \\+ ${max}`),
+        "as the hosted model alone would answer: Claude Code asks for fewer tokens",
+      );
+      assert.deepEqual(
+        hosted.bodies.slice(before).map((b) => b.max_tokens),
+        [max],
+        "the hosted model is sent the request once",
+      );
+    }
+    assert.doesNotMatch(requestLines(env.logs()).join(""), /resent:/);
+  } finally {
+    await env.close();
+    await hosted.close();
+  }
+});
+
 Deno.test("a refusal of max_tokens sent again fitted and served: the log line, the status page and /metrics say so, and count no failure", async () => {
   const env = setup("vllm", { refuseOver: 32_768 });
   try {
@@ -575,6 +614,7 @@ Deno.test("a refusal of max_tokens sent again fitted and served: the log line, t
       /ccp_upstream_attempts_total\{provider="local",model="qwen3-coder",outcome="answered"\} 1\n/,
     );
     assert.doesNotMatch(metrics, /outcome="status_400"/);
+    assert.equal(await promtool(metrics), "", "Prometheus's checker takes the resent series");
     assert.equal(env.registry.breaker("local", "qwen3-coder").state, "closed");
   } finally {
     await env.close();
