@@ -19,6 +19,8 @@ import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { BASE_OPTIONS, bytewise, type Frame, parseFrames } from "./_stream_helpers.ts";
 import { assertAnthropicGrammar } from "../helpers/anthropic_grammar.ts";
+import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
+import { encodeEvents, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 
 const encoder = new TextEncoder();
 const GEMINI_OPTIONS = {
@@ -393,6 +395,61 @@ Deno.test("Responses streams failing mid-answer end with an error event", async 
       provider: "codex",
       upstreamModel: "gpt-5.1-codex",
     }));
+});
+
+// --- Anthropic passthrough --------------------------------------------------------------------
+
+// Claude's turn up to the middle of its text block (message_start, ping, thinking, two deltas).
+const CLAUDE_OPENING = encodeEvents(thinkingTextToolTurn("glm-4.6").slice(0, 9));
+const anthropicError = (type: string, message: string) =>
+  `event: error\ndata: ${JSON.stringify({ type: "error", error: { type, message } })}\n\n`;
+
+const ANTHROPIC_CASES: readonly Case[] = [
+  {
+    // Relayed as the upstream sent it: its type and words, after whose error it is.
+    name: "an upstream's overloaded_error event mid-stream",
+    sse: CLAUDE_OPENING + anthropicError("overloaded_error", "Overloaded"),
+    expect: { error: "overloaded_error", words: /reported an error mid-stream: Overloaded$/ },
+  },
+  {
+    name: "an upstream's api_error event mid-stream",
+    sse: CLAUDE_OPENING + anthropicError("api_error", "Internal server error"),
+    expect: { error: "api_error", words: /reported an error mid-stream: Internal server error$/ },
+  },
+  {
+    name: "the stream ends mid-block, no message_stop",
+    sse: CLAUDE_OPENING,
+    expect: { error: "api_error", words: /closed the stream before message_stop/ },
+  },
+  {
+    name: "the stream ends inside an event",
+    sse: CLAUDE_OPENING + 'event: content_block_delta\ndata: {"type":"content_block_delta","ind',
+    expect: { error: "api_error", words: /sent malformed JSON in a "content_block_delta" event/ },
+  },
+  {
+    name: "the connection breaks mid-answer",
+    sse: CLAUDE_OPENING,
+    reset: true,
+    expect: { error: "api_error", words: /failed mid-stream: connection reset by peer/ },
+  },
+];
+
+Deno.test("Anthropic passthrough: a failure mid-answer reaches the client as an error event", async (t) => {
+  for (const c of ANTHROPIC_CASES) {
+    await t.step(c.name, async () => {
+      const bytes = encoder.encode(c.sse);
+      for (const chunks of [[bytes], bytewise(bytes)]) {
+        const out = relayAnthropicStream(upstream(c, chunks), {
+          clientModel: "claude-opus-5-5",
+          describeUpstream: 'Provider "glm" (model glm-4.6)',
+        });
+        const text = (await Array.fromAsync(out.pipeThrough(new TextDecoderStream()))).join("");
+        // The relay passes blocks on as they came: an error ends them where they were, as
+        // Anthropic's API does (the grammar without ccp's stricter rules).
+        check({ ...c, reset: true }, parseFrames(text));
+      }
+    });
+  }
 });
 
 // --- The same failures in a whole (not streamed) answer -----------------------------------------
