@@ -290,6 +290,12 @@ const GEMINI_CASES: readonly Case[] = [
     expect: { error: "overloaded_error", words: /reported an error mid-stream: UNAVAILABLE/ },
   },
   {
+    // Gemini has no [DONE]: only a finishReason says the answer ended.
+    name: "the stream just ends: no finishReason",
+    sse: GEM_OPENING,
+    expect: { error: "api_error", words: /closed the stream early \(no finishReason\)/ },
+  },
+  {
     name: "a stream cut mid-JSON",
     sse: GEM_OPENING + 'data: {"candidates":[{"content":{"role":"model","parts":[{"text":" for',
     expect: { error: "api_error", words: /sent a malformed chunk: Unterminated string/ },
