@@ -219,17 +219,6 @@ const CHAT_CASES: readonly Case[] = [
     expect: { error: "api_error", words: /closed the stream early/ },
   },
   {
-    // A gateway relaying a stream its own upstream cut still ends it with [DONE].
-    name: "[DONE] with no finish_reason before it",
-    sse: OPENING + "data: [DONE]\n\n",
-    expect: { error: "api_error", words: /sent \[DONE\] without a finish_reason/ },
-  },
-  {
-    name: "a usage-only chunk and [DONE] with no finish_reason before them",
-    sse: OPENING + USAGE + "data: [DONE]\n\n",
-    expect: { error: "api_error", words: /sent \[DONE\] without a finish_reason/ },
-  },
-  {
     name: "a finish, its usage chunk, then the connection closes: a whole answer",
     sse: OPENING + content("", "stop") + USAGE,
     expect: { stop: "end_turn" },

@@ -107,7 +107,7 @@ export class OpenAIToAnthropicTranslator {
   push(event: UpstreamEvent): AnthropicStreamEvent[] {
     return this.#frame.run(() => {
       if (event.kind === "chunk") this.#chunk(event.chunk);
-      else if (event.kind === "done") this.#done();
+      else if (event.kind === "done") this.#complete();
       else if (event.kind === "malformed") {
         // After the finish only the usage chunk may come: one broken off (the connection ended
         // inside it) costs the exact count, not the answer.
@@ -124,16 +124,6 @@ export class OpenAIToAnthropicTranslator {
       const who = upstreamWho(this.#o);
       this.#frame.cutOff(who, `${who} closed the stream early (no finish_reason and no [DONE])`);
     });
-  }
-
-  /**
-   * `[DONE]` ends the stream, but only a finish_reason says the answer ended: gateways that relay
-   * a stream their own upstream cut still close it with `[DONE]`.
-   */
-  #done(): void {
-    if (this.#finish !== undefined) return this.#complete();
-    const who = upstreamWho(this.#o);
-    this.#frame.cutOff(who, `${who} sent [DONE] without a finish_reason: the answer was cut short`);
   }
 
   #chunk(chunk: ChatCompletionChunk): void {
