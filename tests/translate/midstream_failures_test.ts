@@ -219,6 +219,18 @@ const CHAT_CASES: readonly Case[] = [
     expect: { error: "api_error", words: /closed the stream early/ },
   },
   {
+    // Servers that end a natural stop with [DONE] alone (vllm-mlx, llama-cpp-python, Gemini's
+    // OpenAI-style proxies) are common among local models: an error here would fail every turn.
+    name: "[DONE] with no finish_reason before it: a whole answer",
+    sse: OPENING + "data: [DONE]\n\n",
+    expect: { stop: "end_turn" },
+  },
+  {
+    name: "a usage-only chunk and [DONE] with no finish_reason before them: a whole answer",
+    sse: OPENING + USAGE + "data: [DONE]\n\n",
+    expect: { stop: "end_turn" },
+  },
+  {
     name: "a finish, its usage chunk, then the connection closes: a whole answer",
     sse: OPENING + content("", "stop") + USAGE,
     expect: { stop: "end_turn" },
