@@ -154,8 +154,8 @@ export interface ChatCompletionChunk {
   model?: string;
   choices?: ChatChunkChoice[];
   usage?: ChatUsage | null;
-  /** Groq reports usage here on the last chunk. */
-  x_groq?: { usage?: ChatUsage } | null;
+  /** Groq reports usage here on the last chunk, and why it stopped a stream early (`error`). */
+  x_groq?: { usage?: ChatUsage; error?: unknown } | null;
   error?: unknown;
   [extra: string]: unknown;
 }

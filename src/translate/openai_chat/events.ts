@@ -41,6 +41,18 @@ export function describeUpstreamError(value: unknown): UpstreamErrorInfo {
   return { message, ...(code === undefined ? {} : { code }), ...(type ? { type } : {}) };
 }
 
+/**
+ * The error a chunk reports, if any: in `error` (OpenAI, vLLM, OpenRouter), or, where Groq says
+ * why it stopped a stream early, a string in `x_groq.error` beside an ordinary chunk (whose finish
+ * may even say `stop`: the answer is cut all the same).
+ */
+function errorOfChunk(parsed: Record<string, unknown>): unknown {
+  if (parsed.error !== undefined && parsed.error !== null) return parsed.error;
+  const groq = parsed.x_groq;
+  if (isRecord(groq) && typeof groq.error === "string" && groq.error) return groq.error;
+  return undefined;
+}
+
 /** Turns one SSE message into an upstream event, or `null` to skip it. */
 export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | null {
   const data = message.data;
@@ -65,8 +77,7 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
     return notJson(data, err);
   }
   if (!isRecord(parsed)) return notAnObject(data);
-  if (parsed.error !== undefined && parsed.error !== null) {
-    return { kind: "error", ...describeUpstreamError(parsed.error), said: data };
-  }
+  const error = errorOfChunk(parsed);
+  if (error !== undefined) return { kind: "error", ...describeUpstreamError(error), said: data };
   return { kind: "chunk", chunk: parsed as ChatCompletionChunk };
 }
