@@ -1,0 +1,190 @@
+/**
+ * What a reload of a saved config file keeps of a provider's guards: what belongs to the server and
+ * key (an open circuit, the requests in a rate window) stays with them when the provider is
+ * renamed, and stays behind when the name is pointed at another server or given other keys.
+ * Each test saves the file and waits for the reload's own line, as `ccp serve` says it.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "../../src/cli/serve.ts";
+import { postMessages } from "../helpers/ccp.ts";
+import { startRecordingUpstream } from "../helpers/recording_upstream.ts";
+import { inTempDir, testContext } from "./helpers.ts";
+
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+const KEY = "sk-gw-0123456789abcdef";
+
+/** Where a request goes when the provider under test is passed over: a healthy server. */
+const spare = startRecordingUpstream();
+// Ended with the module's last test.
+const lastTest = () => spare.close();
+
+/** Provider `id` at `baseUrl`, then a spare server: the default route tries `id` first. */
+function yaml(id: string, baseUrl: string, extra = "", key = KEY): string {
+  return `providers:\n  ${id}:\n    type: anthropic\n    base_url: ${baseUrl}\n` +
+    `    api_key: ${key}\n    max_retries: 0\n${extra}` +
+    `  spare:\n    type: anthropic\n    base_url: ${spare.url}\n    api_key: ${KEY}\n` +
+    `routes:\n  default: [${id}/glm-5, spare/glm-5]\n`;
+}
+
+/** ccp serving `c.yaml`; `save` writes it anew and resolves with the reload's line. */
+async function withServed(
+  first: string,
+  run: (server: Server, save: (text: string) => Promise<string>) => Promise<void>,
+): Promise<void> {
+  await inTempDir("ccp_reload_state_", async (dir) => {
+    await Deno.writeTextFile(`${dir}/c.yaml`, first);
+    let told: ((line: string) => void) | undefined;
+    const server = await startServer({
+      ctx: testContext(dir),
+      flags: { config: "c.yaml", port: 0 },
+      // With a log file, the reload's line is also handed here, as `ccp code` shows it.
+      logFile: `${dir}/ccp.log`,
+      onSaveReload: (line) => told?.(line),
+    });
+    const save = async (text: string) => {
+      const line = new Promise<string>((resolve) => told = resolve);
+      await Deno.writeTextFile(`${dir}/c.yaml`, text);
+      return await line;
+    };
+    try {
+      await run(server, save);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+const hello = { model: "glm-5", max_tokens: 100, messages: [{ role: "user", content: "hi" }] };
+
+async function ask(server: Server): Promise<number> {
+  const res = await postMessages(server.url, hello);
+  await res.body?.cancel();
+  return res.status;
+}
+
+async function health(server: Server) {
+  const res = await fetch(`${server.url}/health`);
+  return (await res.json()).resilience as {
+    providers: Record<string, { limiter: { inWindow: number } }>;
+    targets: Record<string, { state: string }>;
+  };
+}
+
+/** An upstream answering 500 to everything: the provider keeps failing. */
+function startBroken() {
+  return startRecordingUpstream(() =>
+    Response.json({ type: "error", error: { type: "api_error", message: "down" } }, {
+      status: 500,
+    })
+  );
+}
+
+/** Three 500s (each request answered by the spare): the default threshold opens `id`'s circuit. */
+async function openCircuit(server: Server, id: string): Promise<void> {
+  for (let i = 0; i < 3; i++) assert.equal(await ask(server), 200);
+  assert.equal((await health(server)).targets[`${id}/glm-5`]?.state, "open");
+}
+
+Deno.test("a base_url fixed by a save is tried at once, not refused by the old server's open circuit", async () => {
+  const broken = startBroken();
+  const fixed = startRecordingUpstream();
+  try {
+    await withServed(yaml("gw", broken.url), async (server, save) => {
+      await openCircuit(server, "gw");
+      assert.match(await save(yaml("gw", fixed.url)), /provider gw: now anthropic at/);
+      assert.equal(await ask(server), 200);
+      assert.equal(fixed.bodies.length, 1, "the fixed server is asked first");
+    });
+  } finally {
+    await broken.close();
+    await fixed.close();
+  }
+});
+
+Deno.test("a key changed by a save is tried at once, not refused by the circuit the old key's failures opened", async () => {
+  // A gateway answering a wrong key with a 500 (as some do): the circuit opened on the old key.
+  const gateway = startRecordingUpstream(() => undefined);
+  const answers: number[] = [];
+  const server500 = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const ok = req.headers.get("x-api-key") === "sk-gw-fixed-0123456789";
+    answers.push(ok ? 200 : 500);
+    return ok
+      ? fetch(`${gateway.url}/v1/messages`, { method: "POST", body: req.body })
+      : Response.json({ type: "error", error: { type: "api_error", message: "bad key" } }, {
+        status: 500,
+      });
+  });
+  const url = `http://127.0.0.1:${server500.addr.port}`;
+  try {
+    await withServed(yaml("gw", url), async (server, save) => {
+      await openCircuit(server, "gw");
+      assert.match(await save(yaml("gw", url, "", "sk-gw-fixed-0123456789")), /keys changed/);
+      assert.equal(await ask(server), 200);
+      assert.deepEqual(answers, [500, 500, 500, 200]);
+    });
+  } finally {
+    await server500.shutdown();
+    await gateway.close();
+  }
+});
+
+Deno.test("a provider renamed by a save keeps its server's open circuit", async () => {
+  const broken = startBroken();
+  try {
+    await withServed(yaml("old", broken.url), async (server, save) => {
+      await openCircuit(server, "old");
+      assert.match(await save(yaml("new", broken.url)), /provider new added/);
+      // Passed over for its open circuit, as before the rename: the server was not asked again.
+      assert.equal(await ask(server), 200);
+      assert.equal(broken.bodies.length, 3);
+      assert.equal((await health(server)).targets["new/glm-5"]?.state, "open");
+    });
+  } finally {
+    await broken.close();
+  }
+});
+
+Deno.test("a provider renamed by a save keeps the requests of its rate window", async () => {
+  const up = startRecordingUpstream();
+  const limit = "    rate_limit: { requests: 3, window: 60s }\n";
+  try {
+    await withServed(yaml("old", up.url, limit), async (server, save) => {
+      assert.equal(await ask(server), 200);
+      assert.equal(await ask(server), 200);
+      assert.match(await save(yaml("new", up.url, limit)), /provider new added/);
+      assert.equal(await ask(server), 200);
+      // Three sent in the window, under either name: the next would wait, not go at once.
+      assert.equal((await health(server)).providers.new?.limiter.inWindow, 3);
+    });
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("a provider pointed at another server by a save starts that server's rate window afresh", async () => {
+  const one = startRecordingUpstream();
+  const other = startRecordingUpstream();
+  try {
+    await withServed(
+      yaml("gw", one.url, "    rate_limit: { requests: 2, window: 60s }\n"),
+      async (server, save) => {
+        assert.equal(await ask(server), 200);
+        assert.equal(await ask(server), 200);
+        const moved = yaml("gw", other.url, "    rate_limit: { requests: 5, window: 60s }\n");
+        assert.match(await save(moved), /provider gw: limits changed, now anthropic/);
+        assert.equal(await ask(server), 200);
+        // The other server's limit, counting only what was sent to it.
+        assert.equal((await health(server)).providers.gw?.limiter.inWindow, 1);
+      },
+    );
+  } finally {
+    await one.close();
+    await other.close();
+  }
+});
+
+Deno.test("(the spare server stops)", async () => {
+  await lastTest();
+});
