@@ -185,6 +185,32 @@ Deno.test("a provider pointed at another server by a save starts that server's r
   }
 });
 
+/** Which provider answered (`x-ccp-provider`), the answer read to its end. */
+async function answeredBy(server: Server): Promise<string | null> {
+  const res = await postMessages(server.url, hello);
+  assert.equal(res.status, 200);
+  await res.text();
+  return res.headers.get("x-ccp-provider");
+}
+
+Deno.test("a provider renamed by a save, its budget renamed with it, keeps the budget's spend", async () => {
+  const up = startRecordingUpstream();
+  // Each answer counts 6 tokens (5 in, 1 out): two spend the budget.
+  const budget = (id: string) => `budgets:\n  - { target: ${id}, tokens: 10, per: day }\n`;
+  try {
+    await withServed(budget("old") + yaml("old", up.url), async (server, save) => {
+      assert.equal(await answeredBy(server), "old");
+      assert.equal(await answeredBy(server), "old");
+      assert.equal(await answeredBy(server), "spare", "the budget is spent");
+      assert.match(await save(budget("new") + yaml("new", up.url)), /provider new added/);
+      assert.equal(await answeredBy(server), "spare", "still spent under the new name");
+      assert.equal(up.bodies.length, 2);
+    });
+  } finally {
+    await up.close();
+  }
+});
+
 Deno.test("(the spare server stops)", async () => {
   await lastTest();
 });
