@@ -6,12 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { startServer } from "../../src/cli/serve.ts";
 import { postMessages } from "../helpers/ccp.ts";
 import { startRecordingUpstream } from "../helpers/recording_upstream.ts";
-import { inTempDir, testContext } from "./helpers.ts";
-
-type Server = Awaited<ReturnType<typeof startServer>>;
+import { type Server, withServed } from "./saved_reload.ts";
 
 const KEY = "sk-gw-0123456789abcdef";
 
@@ -26,34 +23,6 @@ function yaml(id: string, baseUrl: string, extra = "", key = KEY): string {
     `    api_key: ${key}\n    max_retries: 0\n${extra}` +
     `  spare:\n    type: anthropic\n    base_url: ${spare.url}\n    api_key: ${KEY}\n` +
     `routes:\n  default: [${id}/glm-5, spare/glm-5]\n`;
-}
-
-/** ccp serving `c.yaml`; `save` writes it anew and resolves with the reload's line. */
-async function withServed(
-  first: string,
-  run: (server: Server, save: (text: string) => Promise<string>) => Promise<void>,
-): Promise<void> {
-  await inTempDir("ccp_reload_state_", async (dir) => {
-    await Deno.writeTextFile(`${dir}/c.yaml`, first);
-    let told: ((line: string) => void) | undefined;
-    const server = await startServer({
-      ctx: testContext(dir),
-      flags: { config: "c.yaml", port: 0 },
-      // With a log file, the reload's line is also handed here, as `ccp code` shows it.
-      logFile: `${dir}/ccp.log`,
-      onSaveReload: (line) => told?.(line),
-    });
-    const save = async (text: string) => {
-      const line = new Promise<string>((resolve) => told = resolve);
-      await Deno.writeTextFile(`${dir}/c.yaml`, text);
-      return await line;
-    };
-    try {
-      await run(server, save);
-    } finally {
-      await server.stop();
-    }
-  });
 }
 
 const hello = { model: "glm-5", max_tokens: 100, messages: [{ role: "user", content: "hi" }] };

@@ -12,6 +12,7 @@ import { historyToolIds } from "../../translate/anthropic/tool_use_ids.ts";
 import { sendTranslated } from "../translated_answer.ts";
 import { hidesThinking } from "../../translate/anthropic/blocks.ts";
 import { describeTarget } from "../../core/text.ts";
+import { serverTag } from "../../resilience/server_key.ts";
 import {
   noteRefusedReasoning,
   refusesEncryptedReasoning,
@@ -34,6 +35,7 @@ export const openAIResponsesTransport: Transport = {
       const body = withExtraBody(
         toResponsesRequest(history, {
           provider: provider.id,
+          server: serverTag(provider),
           model,
           ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
           ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),
