@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { postMessages } from "../helpers/ccp.ts";
 import { startRecordingUpstream } from "../helpers/recording_upstream.ts";
+import { startSmallContextOllama } from "../mocks/ollama_api.ts";
 import { type Server, withServed } from "./saved_reload.ts";
 
 const KEY = "sk-gw-0123456789abcdef";
@@ -177,6 +178,47 @@ Deno.test("a provider renamed by a save, its budget renamed with it, keeps the b
     });
   } finally {
     await up.close();
+  }
+});
+
+/** The short-context notes of the status page, by provider. */
+async function contextNotes(server: Server): Promise<string[]> {
+  const state = await (await fetch(`${server.url}/ui/state`)).json();
+  return ((state.contextWarnings ?? []) as string[]).map((n) => n.slice(0, n.indexOf("/")));
+}
+
+Deno.test("an Ollama provider renamed by a save keeps its short context: still noted, not warned of again", async () => {
+  const ollama = startSmallContextOllama();
+  const local = (id: string) =>
+    `providers:\n  ${id}:\n    preset: ollama\n    base_url: ${ollama.url}\n` +
+    `routes:\n  default: ${id}/qwen3-coder\n`;
+  const warnings: string[] = [];
+  let warned = () => {};
+  const firstWarning = new Promise<void>((resolve) => warned = resolve);
+  try {
+    await withServed(local("ollama"), async (server, save) => {
+      const hi = { ...hello, model: "qwen3-coder" };
+      await (await postMessages(server.url, hi)).text();
+      await firstWarning;
+      assert.deepEqual(await contextNotes(server), ["ollama"]);
+      assert.match(await save(local("box")), /provider box added/);
+      // Known at once under the new name: the same Ollama said it.
+      assert.deepEqual(await contextNotes(server), ["box"]);
+      await (await postMessages(server.url, hi)).text();
+      // Said once per server and model, whatever the provider is called.
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(
+        warnings[0]!,
+        /provider "ollama": Ollama runs qwen3-coder with a context of 4096/,
+      );
+    }, {
+      onContextWarning: (line) => {
+        warnings.push(line);
+        warned();
+      },
+    });
+  } finally {
+    await ollama.close();
   }
 });
 
