@@ -1,8 +1,9 @@
 /**
- * What a reload of a saved config file keeps of a provider's guards: what belongs to the server and
- * key (an open circuit, the requests in a rate window) stays with them when the provider is
- * renamed, and stays behind when the name is pointed at another server or given other keys.
- * Each test saves the file and waits for the reload's own line, as `ccp serve` says it.
+ * What a reload of a saved config file keeps of a provider's state: what belongs to the server and
+ * key (an open circuit, the requests in a rate window, a budget's spend, the context an Ollama
+ * said) stays with them when the provider is renamed, and stays behind when the name is pointed at
+ * another server or given other keys. Each test saves the file and waits for the reload's own
+ * line, as `ccp serve` says it.
  */
 
 import assert from "node:assert/strict";
