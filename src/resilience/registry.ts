@@ -46,6 +46,8 @@ export interface ResilienceSnapshot {
 interface Entry {
   readonly fingerprint: string;
   readonly endpoint: string;
+  /** The keys the state was built for: the same server with the same keys is the same account. */
+  readonly keys: readonly string[];
   readonly state: ProviderState;
 }
 
@@ -76,6 +78,9 @@ function fingerprint(p: ProviderConfig, endpoint: string): string {
     p.maxConcurrency ?? null,
   ]);
 }
+
+const same = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((key, i) => key === b[i]);
 
 /** Holds one KeyPool + Limiter per provider id and one CircuitBreaker per provider+model. */
 export class ResilienceRegistry {
@@ -135,25 +140,50 @@ export class ResilienceRegistry {
         clock: this.#clock,
       }),
     };
-    // The requests sent in the rate window, and those still running, were sent all the same: a new
-    // limit (or new keys) counts them too, rather than allowing a fresh burst at once.
-    if (found) state.limiter.takeOver(found.state.limiter);
-    // Circuits opened by another address (a wrong base URL the reload fixed) say nothing of this
-    // one, nor do the keys' rests there. At the same address a key the reload kept rests on: a
-    // day's quota spent is spent whatever else the reload changed, and forgotten it was asked
-    // again.
-    if (found && found.endpoint !== endpoint) this.#forgetBreakers(config.id);
-    else if (found) state.keys.takeOver(found.state.keys);
-    else {
-      // A new name (a reload that renamed the provider) at an address another name served: the
-      // rests of the keys they share go on, as the server's verdict on a key is not the name's.
-      for (const other of this.#providers.values()) {
-        if (other.endpoint === endpoint) state.keys.takeOver(other.state.keys);
-      }
-    }
-    this.#providers.set(config.id, { fingerprint: print, endpoint, state });
+    if (found) this.#changed(config, found, endpoint, state);
+    else this.#renamed(config, endpoint, state);
+    this.#providers.set(config.id, { fingerprint: print, endpoint, keys: config.apiKeys, state });
     this.#handed.set(config, state);
     return state;
+  }
+
+  // The same name after a reload that changed its keys, limits or server. At the same address the
+  // requests sent in the rate window, and those still running, were sent all the same: a new
+  // limit (or new keys) counts them too, rather than allowing a fresh burst at once; and a key the
+  // reload kept rests on (a day's quota spent is spent whatever else changed). Another address (a
+  // wrong base URL the reload fixed) starts afresh: its window, its keys' rests and its circuits
+  // owe nothing to the old one. New keys make the circuits start afresh too: the failures that
+  // opened them came with the old keys (a gateway answering a wrong key with a 500), and the user
+  // who saved a fix expects it tried, not refused until the old circuit's period ends.
+  #changed(config: ProviderConfig, found: Entry, endpoint: string, state: ProviderState): void {
+    if (found.endpoint === endpoint) {
+      state.limiter.takeOver(found.state.limiter);
+      state.keys.takeOver(found.state.keys);
+    }
+    if (found.endpoint !== endpoint || !same(found.keys, config.apiKeys)) {
+      this.#forgetBreakers(config.id);
+    }
+  }
+
+  // A new name (a reload that renamed the provider) at an address another name served: the rests
+  // of the keys they share go on, as the server's verdict on a key is not the name's. With the
+  // same keys too, it is the same server and account under another name: its rate window and
+  // slots held go on (a rename must not allow a fresh burst past the configured limit), and so do
+  // its circuits, model by model (a server failing under the old name fails under the new one).
+  #renamed(config: ProviderConfig, endpoint: string, state: ProviderState): void {
+    let account: string | undefined;
+    for (const [id, other] of this.#providers) {
+      if (other.endpoint !== endpoint) continue;
+      state.keys.takeOver(other.state.keys);
+      if (same(other.keys, config.apiKeys)) account = id;
+    }
+    if (account === undefined) return;
+    state.limiter.takeOver(this.#providers.get(account)!.state.limiter);
+    for (const [id, breaker] of [...this.#breakers]) {
+      if (!id.startsWith(`${account}/`)) continue;
+      const target = `${config.id}${id.slice(account.length)}`;
+      if (!this.#breakers.has(target)) this.#breakers.set(target, breaker);
+    }
   }
 
   /** The breaker for one provider+model target. */

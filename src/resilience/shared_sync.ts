@@ -12,6 +12,7 @@ import type { CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, sleep } from "./clock.ts";
 import type { KeyPool } from "./key_pool.ts";
 import type { Limiter } from "./limiter.ts";
+import { serverTag } from "./server_key.ts";
 import { nameOf, type SpentBudget, type TargetOutcome, type TargetRef } from "./outcome.ts";
 
 /** One budget a request falls under, as the shared counters check it. */
@@ -28,6 +29,11 @@ export interface SharedBudgetCheck {
 export interface SharedSyncInput {
   readonly provider: string;
   readonly model: string;
+  /**
+   * A tag of the provider's server (server_key.ts): a store shared by instances keeps what they
+   * learn of a server and key under it, not under the name each instance's config gives it.
+   */
+  readonly server?: string;
   /** The provider's keys as configured: entries learned for other keys are not adopted. */
   readonly apiKeys: readonly string[];
   readonly keys: KeyPool;
@@ -125,6 +131,7 @@ export async function syncShared(
     try {
       reply = await shared.sync({
         provider: ref.provider,
+        server: serverTag(provider),
         model: ref.model,
         apiKeys: provider.apiKeys,
         keys: attempt.keys,

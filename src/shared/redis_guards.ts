@@ -12,7 +12,8 @@
  */
 
 import type { Logger } from "../core/log.ts";
-import { scrubSecrets } from "../core/secrets.ts";
+import { redactKey, scrubSecrets } from "../core/secrets.ts";
+import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 import type { SpendCounters } from "../usage/budgets.ts";
@@ -61,6 +62,9 @@ const FRESH_MS = 50;
 
 const GO: SharedSyncResult = { waitMs: 0 };
 
+/** Provider names whose Redis scope is remembered. */
+const MAX_SCOPES = 1000;
+
 /** The monitor's ping: Redis's time, from which this instance learns its clock's offset. */
 const TIME_SCRIPT = "return redis.call('TIME')";
 
@@ -75,7 +79,9 @@ export class RedisGuards implements SharedGuards, SpendCounters {
   readonly #log: Logger;
   #seq = 0;
   readonly #instance = crypto.randomUUID().slice(0, 8);
-  // Each provider's guard entries as the last sync returned them, and when.
+  // Where each provider's state is kept in Redis, as its last sync found: its server and keys.
+  readonly #scopes = new Map<string, string>();
+  // Each scope's guard entries as the last sync returned them, and when.
   readonly #recent = new Map<string, { at: number; live: string[] }>();
   readonly #writes = new Set<Promise<unknown>>();
   readonly #slots: SlotReleases;
@@ -151,6 +157,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
    */
   async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
     const keys = await this.#keys.learn(input.provider, input.apiKeys);
+    const scope = this.#scope(input);
     const indexOf = (id: string) => {
       const index = keys.ids.indexOf(id);
       return index < 0 ? undefined : index;
@@ -160,7 +167,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     const budgets = input.budgets ?? [];
     // Nothing to count for this attempt: what another instance learned in the last moments is
     // read from the previous answer for the provider, which is at most FRESH_MS old.
-    const recent = this.#recent.get(input.provider);
+    const recent = this.#recent.get(scope);
     const countsNothing = !rate && !input.maxConcurrency && budgets.length === 0;
     if (countsNothing && recent && this.#clock.now() - recent.at < FRESH_MS) {
       for (let i = 0; i + 1 < recent.live.length; i += 2) {
@@ -201,7 +208,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     this.#clock.learn(sentAt, Number(redisMs), answeredAt);
     // Entries end on Redis's clock: on this instance's, they end that much sooner or later.
     const live = redisLive.map((v, i) => i % 2 ? shiftedEntry(v, -this.#clock.offset) : v);
-    this.#recent.set(input.provider, { at: answeredAt, live });
+    this.#recent.set(scope, { at: answeredAt, live });
     for (let i = 0; i + 1 < live.length; i += 2) {
       adoptEntry(live[i]!, live[i + 1]!, input, indexOf);
     }
@@ -281,7 +288,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   #forget(provider: string, fields: string[]): void {
     // The last answer kept still has them: the next sync must ask again.
-    this.#recent.delete(provider);
+    this.#recent.delete(this.#scopes.get(provider) ?? provider);
     this.#track(
       this.#redis.call((client) => client.hDel(this.#key("guard", provider), fields))
         .catch(() => {}),
@@ -297,7 +304,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
 
   #write(provider: string, [field, localValue]: GuardEntry): void {
     // What this instance just learned is newer than the last answer it kept.
-    this.#recent.delete(provider);
+    this.#recent.delete(this.#scopes.get(provider) ?? provider);
     const value = shiftedEntry(localValue, this.#clock.offset); // ending on Redis's clock
     const key = this.#key("guard", provider);
     const keep = Math.max(KEEP_MS, Math.ceil(entryEnd(localValue) - this.#clock.now()) || 0);
@@ -310,8 +317,27 @@ export class RedisGuards implements SharedGuards, SpendCounters {
     );
   }
 
+  /**
+   * Where `input`'s provider keeps its state in Redis: its server and keys, not its name.
+   * Instances whose configs name one server and key differently share its circuits, rate window
+   * and slots, and a name each points at another server shares nothing; a reload that renames the
+   * provider finds its state where it was. The keys are told apart as ccp shows them (their last
+   * 4 characters), not by their HMAC ids: instances with other tokens still share all of it.
+   * A provider without a server tag keeps its name.
+   */
+  #scope(input: SharedSyncInput): string {
+    if (input.server === undefined) return input.provider;
+    const shown = input.apiKeys.map(redactKey).sort().join(",");
+    const scope = `${input.server}.${fnv1a64Hex(shown).slice(0, 8)}`;
+    // Names come from the configs loaded; a bound keeps a long run's many reloads from piling up.
+    if (this.#scopes.size >= MAX_SCOPES) this.#scopes.delete(this.#scopes.keys().next().value!);
+    this.#scopes.delete(input.provider);
+    this.#scopes.set(input.provider, scope);
+    return scope;
+  }
+
   #key(kind: string, provider: string): string {
-    return `${this.#prefix}${kind}:${provider}`;
+    return `${this.#prefix}${kind}:${this.#scopes.get(provider) ?? provider}`;
   }
 
   /**

@@ -5,7 +5,8 @@
  * spend is also added to a shared counter, and what the others spent is adopted from it.
  */
 
-import type { BudgetConfig } from "../config/types.ts";
+import type { BudgetConfig, ProviderConfig } from "../config/types.ts";
+import { serverKey } from "../resilience/server_key.ts";
 import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
 import { type LedgerEntry, totalTokens } from "./entry.ts";
@@ -78,6 +79,26 @@ function spentOf(t: Tally): number {
   return Math.max(t.own, t.shared);
 }
 
+/**
+ * Each provider of `next` whose name `running` did not have, mapped to the name `running` gave the
+ * same server with the same keys and `next` no longer has: what a reload renamed.
+ */
+export function renamedProviders(
+  running: Readonly<Record<string, ProviderConfig>>,
+  next: Readonly<Record<string, ProviderConfig>>,
+): Map<string, string> {
+  const gone = Object.values(running).filter((p) => !(p.id in next));
+  const renamed = new Map<string, string>();
+  for (const now of Object.values(next)) {
+    if (now.id in running) continue;
+    const was = gone.find((p) =>
+      serverKey(p) === serverKey(now) && JSON.stringify(p.apiKeys) === JSON.stringify(now.apiKeys)
+    );
+    if (was) renamed.set(now.id, was.id);
+  }
+  return renamed;
+}
+
 /** Tracks spend per budget for the current period of each. */
 export class BudgetTracker {
   readonly #tallies: Tally[];
@@ -88,18 +109,23 @@ export class BudgetTracker {
    * `previous`: the tracker of the config before a reload. A budget that still counts the same
    * spend (same target or client, period and unit; the limit may change) keeps what it counted,
    * including requests whose records are not written yet, which a read of the ledger would miss.
+   * `renamed`: the provider each new name was before the reload (the same server and keys), whose
+   * budget's spend a budget of the new name goes on with: a rename is no new account.
    */
   constructor(
     budgets: readonly BudgetConfig[],
     now: () => number = Date.now,
     counters?: SpendCounters,
     previous?: BudgetTracker,
+    renamed: ReadonlyMap<string, string> = new Map(),
   ) {
     this.#now = now;
     this.#counters = counters;
     const kept = new Map((previous ? previous.#tallies : []).map((t) => [spendKey(t.budget), t]));
     this.#tallies = budgets.map((budget) => {
-      const old = kept.get(spendKey(budget));
+      const was = budget.provider !== undefined ? renamed.get(budget.provider) : undefined;
+      const old = kept.get(spendKey(budget)) ??
+        (was !== undefined ? kept.get(spendKey({ ...budget, provider: was })) : undefined);
       return old
         ? { budget, known: old.known, start: old.start, own: old.own, shared: old.shared }
         : { budget, known: false, start: 0, own: 0, shared: 0 };

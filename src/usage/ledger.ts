@@ -12,7 +12,7 @@ import type { RequestObserver, RequestRecord } from "../pipeline/record.ts";
 import { type Cancel, type Clock, systemClock } from "../resilience/clock.ts";
 import type { SpentBudget } from "../resilience/outcome.ts";
 import type { SharedBudgetCheck } from "../resilience/shared_sync.ts";
-import { BudgetTracker, type SpendCounters } from "./budgets.ts";
+import { BudgetTracker, renamedProviders, type SpendCounters } from "./budgets.ts";
 import { entryOf, type LedgerEntry } from "./entry.ts";
 import { requestCost } from "./prices.ts";
 import { appendSplitting, type SplitOutcome } from "./split_append.ts";
@@ -90,6 +90,8 @@ export class Ledger implements RequestObserver {
   #stopRefreshing: Cancel = () => {};
   #budgets: BudgetTracker;
   #budgetSource: Config["budgets"];
+  // The providers the budgets' spend was counted under: a reload that renames one is told by them.
+  #budgetProviders: Config["providers"];
   #failed = false;
   #closed = false;
   #lastError: string | undefined;
@@ -117,6 +119,7 @@ export class Ledger implements RequestObserver {
     this.#clock = clock;
     this.#now = () => clock.now();
     this.#budgetSource = config().budgets;
+    this.#budgetProviders = config().providers;
     this.#budgets = new BudgetTracker(this.#budgetSource ?? [], this.#now, counters);
   }
 
@@ -211,11 +214,20 @@ export class Ledger implements RequestObserver {
 
   /** The budget spend, rebuilt when a reload changed the budgets. */
   budgets(): BudgetTracker {
-    const source = this.#config().budgets;
+    const { budgets: source, providers } = this.#config();
     if (source !== this.#budgetSource) {
+      const renamed = renamedProviders(this.#budgetProviders, providers);
       this.#budgetSource = source;
-      // Every reload makes new budget objects: those that still count the same spend keep it.
-      this.#budgets = new BudgetTracker(source ?? [], this.#now, this.#counters, this.#budgets);
+      this.#budgetProviders = providers;
+      // Every reload makes new budget objects: those that still count the same spend keep it, a
+      // renamed provider's budget too.
+      this.#budgets = new BudgetTracker(
+        source ?? [],
+        this.#now,
+        this.#counters,
+        this.#budgets,
+        renamed,
+      );
       void this.#budgets.load(this.#spend, { onlyNew: true }).catch((err) =>
         this.#log.warn(`Usage ledger: reading budget spend failed: ${messageOf(err)}`)
       );

@@ -1,10 +1,11 @@
 /**
- * Encrypted reasoning goes back only to the provider id and model that made it. A reload that
- * points that id at another Responses server (another account's key, Azure instead of OpenAI)
- * sends the new server reasoning it cannot decrypt: OpenAI answers 400 `invalid_encrypted_content`
- * ("The encrypted content … could not be verified."), on every later turn of the session, since
- * Claude Code sends the history back each time. ccp sends the request again without the reasoning
- * the server refused, and leaves it out from then on.
+ * Encrypted reasoning goes back only to the server and model that made it, but the encryption is
+ * the account's: a reload that gives the provider another account's key at the same server sends
+ * reasoning it cannot decrypt. OpenAI answers 400 `invalid_encrypted_content` ("The encrypted
+ * content … could not be verified."), on every later turn of the session, since Claude Code sends
+ * the history back each time. ccp sends the request again without the reasoning the server
+ * refused, and leaves it out from then on. (Another server is told apart by the signature's server
+ * tag, and gets none of it: tests/cli/reload_reasoning_test.ts.)
  */
 
 import assert from "node:assert/strict";
@@ -14,13 +15,14 @@ import { responseObject } from "../mocks/responses_wire.ts";
 
 type Obj = Record<string, unknown>;
 
-/** A Responses server that encrypts its reasoning with `account` and decrypts no other's. */
-function startAccount(account: string) {
+/** A Responses server whose accounts are its keys: each decrypts only its own reasoning. */
+function startServer() {
   const bodies: Obj[] = [];
   let refused = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.json() as Obj;
     bodies.push(body);
+    const account = (req.headers.get("authorization") ?? "").replace(/^Bearer sk-/, "");
     const items = body.input as Obj[];
     const foreign = items.find((i) =>
       i.type === "reasoning" && !String(i.encrypted_content).startsWith(`${account}:`)
@@ -52,14 +54,14 @@ function startAccount(account: string) {
   };
 }
 
-const config = (baseUrl: string) =>
+const config = (baseUrl: string, key: string) =>
   testConfig({
     providers: [
       provider("oai-moved", {
         type: "openai_responses",
         baseUrl,
         authHeader: "bearer",
-        apiKeys: ["sk-oai"],
+        apiKeys: [key],
         maxRetries: 0,
       }),
     ],
@@ -85,19 +87,18 @@ async function turn(url: string, history: Obj[], prompt: string): Promise<Obj> {
 const reasoningSent = (body: Obj) =>
   (body.input as Obj[]).filter((i) => i.type === "reasoning").map((i) => i.encrypted_content);
 
-Deno.test("a Responses provider re-pointed at another account mid-session: the old account's reasoning is left out, the new one's goes back", async () => {
-  const first = startAccount("acct1");
-  const second = startAccount("acct2");
-  const ccp = startCcp(config(first.url));
+Deno.test("a Responses provider given another account's key mid-session: the old account's reasoning is left out, the new one's goes back", async () => {
+  const up = startServer();
+  const ccp = startCcp(config(up.url, "sk-acct1"));
   try {
     const history: Obj[] = [];
     await turn(ccp.url, history, "one");
     await turn(ccp.url, history, "two");
-    assert.deepEqual(reasoningSent(first.bodies[1]!), ["acct1:1"]);
-    ccp.setConfig(config(second.url));
+    assert.deepEqual(reasoningSent(up.bodies[1]!), ["acct1:1"]);
+    ccp.setConfig(config(up.url, "sk-acct2"));
     // Refused once for acct1's reasoning, then answered without it.
     await turn(ccp.url, history, "three");
-    assert.equal(second.refused(), 1);
+    assert.equal(up.refused(), 1);
     // The re-send is one line of the log, naming the provider and model and what changed.
     const resent = ccp.logs.filter((l) => l.includes("sent again"));
     assert.equal(resent.length, 1, resent.join(""));
@@ -105,14 +106,13 @@ Deno.test("a Responses provider re-pointed at another account mid-session: the o
       resent[0]!,
       /WARN {2}provider "oai-moved" \(model gpt-5\.5\) encrypted reasoning made elsewhere could not be decrypted: sent again without the history's reasoning\n$/,
     );
-    assert.deepEqual(second.bodies.map(reasoningSent), [["acct1:1", "acct1:2"], []]);
+    assert.deepEqual(up.bodies.slice(2).map(reasoningSent), [["acct1:1", "acct1:2"], []]);
     // The next turn costs no refusal: acct1's reasoning stays out, acct2's own goes back.
     await turn(ccp.url, history, "four");
-    assert.equal(second.refused(), 1);
-    assert.deepEqual(reasoningSent(second.bodies.at(-1)!), ["acct2:2"]);
+    assert.equal(up.refused(), 1);
+    assert.deepEqual(reasoningSent(up.bodies.at(-1)!), ["acct2:4"]);
   } finally {
     await ccp.close();
-    await first.close();
-    await second.close();
+    await up.close();
   }
 });

@@ -48,8 +48,10 @@ import { append } from "../../core/append.ts";
 export interface ResponsesTarget {
   /** Upstream model name. */
   readonly model: string;
-  /** Provider id; reasoning is replayed only to the provider and upstream model that made it. */
+  /** Provider id; reasoning is replayed only to the server and upstream model that made it. */
   readonly provider: string;
+  /** A tag of the provider's server (server_key.ts): the provider id may have moved or changed. */
+  readonly server?: string;
   /** The model's declared output limit. */
   readonly maxOutputTokens?: number;
   /** The model's context window and ccp's count of this prompt: an allowance then fits both. */
@@ -199,7 +201,7 @@ function replayableReasoning(
 ): ResponsesReasoningItem[] {
   const origin = decodeCcpSignature(signature);
   if (origin?.protocol !== "openai_responses") return [];
-  if (!sameReasoningTarget(origin, target.provider, target.model)) return [];
+  if (!sameReasoningTarget(origin, target.provider, target.model, target.server)) return [];
   const items: ResponsesReasoningItem[] = [];
   for (const detail of origin.details ?? []) {
     const d = detail as Partial<ResponsesReasoningItem>;

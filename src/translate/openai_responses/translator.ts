@@ -36,6 +36,8 @@ export interface ResponsesTranslateOptions {
   /** Provider id and upstream model, recorded in thinking signatures. */
   readonly provider: string;
   readonly upstreamModel: string;
+  /** A tag of the server answering (server_key.ts), recorded in thinking signatures too. */
+  readonly server?: string;
   readonly messageId?: string;
   /** Upstream name -> client name, for tools renamed to fit the wire's name rule. */
   readonly toolNames?: ReadonlyMap<string, string>;
@@ -283,6 +285,7 @@ export class ResponsesToAnthropicTranslator {
     this.#summaryAt = "";
     return encodeCcpSignature({
       provider: this.#o.provider,
+      ...(this.#o.server !== undefined ? { server: this.#o.server } : {}),
       protocol: "openai_responses",
       model: this.#o.upstreamModel,
       fields: ["reasoning"],

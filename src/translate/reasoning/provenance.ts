@@ -1,10 +1,10 @@
 /**
  * Reasoning provenance: every thinking block ccp emits is signed with where its
  * reasoning came from, `ccp:v1:` + base64url(JSON). When the history comes back, the
- * request mapper replays reasoning natively only to the same provider and model family
- * (Responses: the same upstream model), and `stripCcpThinking` removes these blocks before
- * a real Anthropic upstream sees them (Anthropic rejects foreign signatures: "Invalid
- * `signature` in `thinking` block").
+ * request mapper replays reasoning natively only to the same server (a tag of it; the provider
+ * id for signatures without one) and model family (Responses: the same upstream model), and
+ * `stripCcpThinking` removes these blocks before a real Anthropic upstream sees them (Anthropic
+ * rejects foreign signatures: "Invalid `signature` in `thinking` block").
  */
 
 import { isRecord } from "../../core/json.ts";
@@ -112,22 +112,35 @@ export function modelFamily(model: string): string {
 }
 
 /**
- * True when encrypted Responses reasoning may go back to this target: the same provider id and
- * the same upstream model string. The signature records the model ccp sent, never the name the
- * API answers with (a dated snapshot), so replay to the same target always matches.
+ * True when the reasoning came from the server a target's requests go to: by the server's tag
+ * when both sides know it (a reload may rename the provider, whose own reasoning then still goes
+ * back, or point the name at another server, which never made it), else by the provider id (a
+ * signature made before the tag was recorded).
+ */
+function sameSource(provenance: ReasoningProvenance, provider: string, server?: string): boolean {
+  if (server !== undefined && provenance.server !== undefined) return provenance.server === server;
+  return provenance.provider === provider;
+}
+
+/**
+ * True when encrypted Responses reasoning may go back to this target: the same server (or
+ * provider id, see {@link sameSource}) and the same upstream model string. The signature records
+ * the model ccp sent, never the name the API answers with (a dated snapshot), so replay to the
+ * same target always matches.
  */
 export function sameReasoningTarget(
   provenance: ReasoningProvenance,
   provider: string,
   model: string,
+  server?: string,
 ): boolean {
-  return provenance.provider === provider && provenance.model === model;
+  return sameSource(provenance, provider, server) && provenance.model === model;
 }
 
 /**
  * True when reasoning recorded in `provenance` may be replayed natively to this target: the same
- * provider id and model family, and the same server (`server`, when known on both sides) -- not
- * one the id pointed at before a reload.
+ * server (or provider id, see {@link sameSource}) and model family -- not a server the id
+ * pointed at before a reload, and still the provider's own server after a reload renamed it.
  */
 export function sameReasoningOrigin(
   provenance: ReasoningProvenance,
@@ -135,8 +148,8 @@ export function sameReasoningOrigin(
   model: string,
   server?: string,
 ): boolean {
-  return provenance.provider === provider && modelFamily(provenance.model) === modelFamily(model) &&
-    (server === undefined || provenance.server === undefined || provenance.server === server);
+  return sameSource(provenance, provider, server) &&
+    modelFamily(provenance.model) === modelFamily(model);
 }
 
 /** A thinking or redacted thinking block as the strip rules see it. */

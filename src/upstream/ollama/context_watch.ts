@@ -49,6 +49,12 @@ function modelfileContext(show: unknown): number | undefined {
 
 const nameOf = (provider: string, model: string) => `${provider}/${model}`;
 
+/** A server root and model, as {@link OllamaContextWatch}'s memory keys them. */
+function splitAt(at: string): { root: string; model: string } {
+  const space = at.indexOf(" ");
+  return { root: at.slice(0, space), model: at.slice(space + 1) };
+}
+
 // Models asked about after a request: clients may name any model of a provider, so the questions
 // (and what they learn) stop at this many.
 const MAX_ASKED = 256;
@@ -60,10 +66,11 @@ export class OllamaContextWatch implements RequestObserver {
   readonly #log: Logger;
   readonly #tell: ((line: string) => void) | undefined;
   /**
-   * `provider/model` -> its context, once Ollama said, and the server root that said it: a reload
-   * that points the provider at another Ollama makes it unknown again.
+   * `<server root> <model>` -> its context, once that Ollama said: kept by server, not by provider
+   * name, so a reload that renames the provider keeps it (and its warning said), and one that
+   * points the provider at another Ollama makes it unknown again.
    */
-  readonly #known = new Map<string, { context: number; root: string }>();
+  readonly #known = new Map<string, number>();
   /** Models asked about after their first request, and warned of: once each per server. */
   readonly #asked = new Set<string>();
   readonly #warned = new Set<string>();
@@ -113,7 +120,10 @@ export class OllamaContextWatch implements RequestObserver {
     windows.onUnsent = (provider, model) => void this.#recheck(provider, model);
     windows.beforeUnknown = (provider, model, tokens) =>
       this.#beforeUnknown(provider, model, tokens);
-    for (const [name, { context, root }] of this.#known) this.#learn(name, context, root);
+    for (const [at, context] of this.#known) {
+      const { root, model } = splitAt(at);
+      for (const provider of this.#ollamaAt(root)) windows.learn(provider, model, context);
+    }
   }
 
   /** Ends any question still out (ccp is stopping). */
@@ -159,17 +169,20 @@ export class OllamaContextWatch implements RequestObserver {
 
   /** The routed models Ollama said it runs with less context than Claude Code needs, now. */
   shortContexts(): ShortContext[] {
-    const providers = this.#config().providers;
     const shorts: ShortContext[] = [];
-    for (const name of this.#known.keys()) {
-      const slash = name.indexOf("/");
-      const provider = name.slice(0, slash);
-      const context = this.#contextOf(name);
-      if (context === undefined || context >= CLAUDE_CODE_CONTEXT) continue;
-      if (providers[provider]?.preset !== "ollama") continue;
-      shorts.push({ provider, model: name.slice(slash + 1), context });
+    for (const [at, context] of this.#known) {
+      if (context >= CLAUDE_CODE_CONTEXT) continue;
+      const { root, model } = splitAt(at);
+      for (const { id } of this.#ollamaAt(root)) shorts.push({ provider: id, model, context });
     }
     return shorts;
+  }
+
+  /** The Ollama providers of the config now that point at `root`. */
+  #ollamaAt(root: string): ProviderConfig[] {
+    return Object.values(this.#config().providers).filter((p) =>
+      p.preset === "ollama" && rootOf(p.baseUrl) === root
+    );
   }
 
   /** The way ccp's requests to `provider` go: Ollama directly, whatever HTTP_PROXY says. */
@@ -302,20 +315,22 @@ export class OllamaContextWatch implements RequestObserver {
    * request, and no note of the other server's context stays on the status line or /ui.
    */
   #contextOf(name: string): number | undefined {
-    const known = this.#known.get(name);
-    const provider = this.#providerOf(name);
-    return known && provider && rootOf(provider.baseUrl) === known.root ? known.context : undefined;
+    const at = this.#atServer(name);
+    return at === undefined ? undefined : this.#known.get(at);
   }
 
-  /** `name` at the server its provider points at now (what is asked and warned of once). */
+  /**
+   * `name`'s model at the server its provider points at now: what is known, asked and warned of
+   * once (whatever the provider is called).
+   */
   #atServer(name: string): string | undefined {
     const provider = this.#providerOf(name);
-    return provider && `${rootOf(provider.baseUrl)} ${name}`;
+    return provider && `${rootOf(provider.baseUrl)} ${name.slice(name.indexOf("/") + 1)}`;
   }
 
   /** Keeps what `root` said of `name`'s context, and hands it to the requests while it applies. */
   #learn(name: string, context: number, root: string): void {
-    this.#known.set(name, { context, root });
+    this.#known.set(`${root} ${name.slice(name.indexOf("/") + 1)}`, context);
     const provider = this.#providerOf(name);
     if (provider && rootOf(provider.baseUrl) === root) {
       this.#windows?.learn(provider, name.slice(name.indexOf("/") + 1), context);
@@ -339,8 +354,8 @@ export class OllamaContextWatch implements RequestObserver {
       if (!loaded) return;
       const context = runningContext(loaded, model) ?? await this.#modelfile(provider, model);
       if (context !== undefined) return this.#learn(name, context, root);
-      this.#known.delete(name);
-      this.#asked.delete(`${root} ${name}`);
+      this.#known.delete(`${root} ${model}`);
+      this.#asked.delete(`${root} ${model}`);
       this.#windows?.forget(provider, model);
     } finally {
       this.#rechecking.delete(name);

@@ -1,8 +1,8 @@
 /**
  * Encrypted reasoning a Responses server cannot decrypt. ccp sends a model's encrypted reasoning
- * back only to the provider id and model that made it, but the id may have moved since: a reload
- * that points it at another server, or a key of another account (the encryption is the
- * account's). OpenAI then answers 400 `invalid_encrypted_content` ("The encrypted content ... could
+ * back only to the server and model that made it (the signature's server tag), but the encryption
+ * is the account's: a reload may give the provider a key of another account at the same server
+ * (or a signature made before the tag was recorded follows the provider id elsewhere). OpenAI then answers 400 `invalid_encrypted_content` ("The encrypted content ... could
  * not be verified."), and Claude Code sends the same history on every later turn. So the
  * reasoning of the history the server refused counts as refused by that server (the memory
  * foreign_signatures.ts keeps for Anthropic-compatible servers, kept by server, so a reload that

@@ -13,6 +13,7 @@ import { sendTranslated } from "../translated_answer.ts";
 import { resendsFor } from "../http/post.ts";
 import { hidesThinking } from "../../translate/anthropic/blocks.ts";
 import { describeTarget } from "../../core/text.ts";
+import { serverTag } from "../../resilience/server_key.ts";
 import {
   noteRefusedReasoning,
   refusesEncryptedReasoning,
@@ -37,6 +38,7 @@ export const openAIResponsesTransport: Transport = {
       const body = withExtraBody(
         toResponsesRequest(history, {
           provider: provider.id,
+          server: serverTag(provider),
           model,
           ...(settings.maxOutputTokens ? { maxOutputTokens: settings.maxOutputTokens } : {}),
           ...(settings.contextWindow ? { contextWindow: settings.contextWindow, inputTokens } : {}),

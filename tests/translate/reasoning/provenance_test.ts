@@ -239,5 +239,9 @@ Deno.test("reasoning tagged with the server that made it is that server's alone"
   assert.equal(sameReasoningOrigin(tagged, "deepseek", "deepseek-v4-pro", "ffffff"), false);
   // A signature made before servers were tagged still goes back to its provider and family.
   assert.equal(sameReasoningOrigin(ORIGIN, "deepseek", "deepseek-v4-pro", "ffffff"), true);
-  assert.equal(sameReasoningOrigin(tagged, "other", "deepseek-v4-pro", "a1b2c3"), false);
+  // A reload renamed the provider: the same server still gets its own reasoning back.
+  assert.equal(sameReasoningOrigin(tagged, "other", "deepseek-v4-pro", "a1b2c3"), true);
+  // Untagged on either side, the provider id decides.
+  assert.equal(sameReasoningOrigin(ORIGIN, "other", "deepseek-v4-pro", "a1b2c3"), false);
+  assert.equal(sameReasoningOrigin(tagged, "other", "deepseek-v4-pro"), false);
 });
