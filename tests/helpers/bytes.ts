@@ -32,24 +32,29 @@ function blankLineAt(bytes: Uint8Array, i: number): boolean {
     (a === 13 && b === 10 && c === 13 && d === 10);
 }
 
-/**
- * Cut sets that between them cut `bytes`, a stream of server-sent events, at every point, each
- * point in one set: the cuts of a set are `spacing` bytes apart, so a stream costs at most
- * `spacing` passes instead of one per byte (a two-way cut at each point costs the square of its
- * length). The cuts of a set do not meet: each piece between two holds an event's end (checked:
- * no event is `spacing` bytes long), so at each cut a reader holds over only what came after the
- * last event's end, as when that cut is the only one. A stream shorter than `spacing` gets a
- * two-way cut at every point.
- */
-export function everyPointSpaced(bytes: Uint8Array, spacing = 1024): number[][] {
+/** The length of the longest event of `bytes` (from one event's end to the next one's). */
+function longestEvent(bytes: Uint8Array): number {
+  let longest = 0;
   let from = 0;
   for (let i = 0; i <= bytes.length; i++) {
     if (i < bytes.length && !blankLineAt(bytes, i)) continue;
-    if (i - from >= spacing && bytes.length > spacing + 1) {
-      throw new Error(`an event of ${i - from} bytes at ${from}: cuts ${spacing} apart would meet`);
-    }
+    longest = Math.max(longest, i - from);
     from = i;
   }
+  return longest;
+}
+
+/**
+ * Cut sets that between them cut `bytes`, a stream of server-sent events, at every point, each
+ * point in one set: the cuts of a set are the longest event and a blank line (4 bytes at most)
+ * apart, so a stream costs that many passes instead of one per byte (a two-way cut at each point
+ * costs the square of its length). The cuts of a set do not meet: each piece between two holds a
+ * whole blank line, an event's end, so at each cut a reader holds over only what came after the
+ * last event's end, as when that cut is the only one. A stream of one event gets a two-way cut at
+ * every point.
+ */
+export function everyPointSpaced(bytes: Uint8Array): number[][] {
+  const spacing = longestEvent(bytes) + 4;
   const sets: number[][] = [];
   for (let first = 1; first < Math.min(bytes.length, spacing + 1); first++) {
     const cuts: number[] = [];

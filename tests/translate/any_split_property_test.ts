@@ -461,7 +461,7 @@ function events(sse: string): GrammarEvent[] {
 
 /**
  * The ways `bytes` are cut: one byte per read, random many-way cuts, and cuts at every point of a
- * short stream (`every`; points 1 KiB apart in one pass, which everyPointSpaced says checks each
+ * short stream (`every`; points an event apart in one pass, which everyPointSpaced says checks each
  * as alone), or two-way cuts at points spread over a long one.
  */
 function splits(bytes: Uint8Array, random: () => number, every: boolean): number[][] {

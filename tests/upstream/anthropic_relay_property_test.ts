@@ -111,7 +111,7 @@ Deno.test("property: every framing, split any way, reaches the client as the sam
       assert.deepEqual(whole.events, WANT, "the events, the model rewritten");
       assertEnds(whole, text);
       const random = seeded(bytes.length);
-      // Every byte alone, every split point (points 1 KiB apart in one pass: everyPointSpaced
+      // Every byte alone, every split point (points an event apart in one pass: everyPointSpaced
       // says why that checks each as alone), each event's first byte apart from the rest, and
       // random many-way splits.
       const starts = [...text.matchAll(/\n\n|\r\n\r\n|\r\r/g)].map((m) =>

@@ -39,7 +39,7 @@ Deno.test("property: any chunking of the same Gemini bytes yields the identical,
       const reference = await translate([bytes]);
       assertWellFormed(parseFrames(reference));
       // Every split point (CRLF and multi-byte UTF-8 split included; a long fixture's points
-      // 1 KiB apart in one pass: everyPointSpaced says why that checks each as alone), bytewise,
+      // an event apart in one pass: everyPointSpaced says why that checks each as alone), bytewise,
       // random cuts.
       for (const cuts of everyPointSpaced(bytes)) {
         assert.equal(await translate(splitAt(bytes, cuts)), reference, `split at ${cuts}`);

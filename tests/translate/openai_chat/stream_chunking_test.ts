@@ -24,7 +24,7 @@ Deno.test("property: any chunking of the same upstream bytes yields the identica
       const bytes = await fixture(file);
       const reference = normalizeIds(await translateChunks([bytes]));
       assertWellFormed(parseFrames(reference));
-      // Every split point (a long fixture's points 1 KiB apart in one pass: everyPointSpaced
+      // Every split point (a long fixture's points an event apart in one pass: everyPointSpaced
       // says why that checks each as alone), every byte alone, and random multi-way splits.
       for (const cuts of everyPointSpaced(bytes)) {
         assert.equal(
