@@ -94,7 +94,9 @@ const CHANGES: readonly ((parsed: Body) => Body)[] = [
 ];
 
 Deno.test("jsonPieces with the client's bytes: byte for byte what the text path writes", () => {
-  for (let seed = 0; seed < TEXTS.length; seed++) {
+  // Four seeds: each spacing once. Every seed's body holds every text, in user and assistant turns
+  // both (seven texts, two roles), so more seeds only moved the same texts to other turns.
+  for (let seed = 0; seed < 4; seed++) {
     const spacing = [undefined, 1, "\t", " \r\n "][seed % 4] as string | number | undefined;
     const bytes = encoder.encode(JSON.stringify(body(seed), null, spacing));
     const cuts = [

@@ -28,7 +28,7 @@ import { collectMessage } from "../../src/upstream/collect_stream.ts";
 import { messageToSse } from "../../src/upstream/message_to_sse.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
 import { assertAnthropicGrammar, type GrammarEvent } from "../helpers/anthropic_grammar.ts";
-import { splitAt } from "../helpers/bytes.ts";
+import { everyPointSpaced, splitAt } from "../helpers/bytes.ts";
 import { seeded } from "../helpers/random.ts";
 import { encodeEvents, type SseEvent, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import { responseObject, type ResponsesScript, responsesSse } from "../mocks/responses_wire.ts";
@@ -460,13 +460,15 @@ function events(sse: string): GrammarEvent[] {
 }
 
 /**
- * The ways a stream of `n` bytes is cut: one byte per read, random many-way cuts, and two-way cuts
- * at every point of a short stream (`every`), or at points spread over a long one.
+ * The ways `bytes` are cut: one byte per read, random many-way cuts, and cuts at every point of a
+ * short stream (`every`; points an event apart in one pass, which everyPointSpaced says checks each
+ * as alone), or two-way cuts at points spread over a long one.
  */
-function splits(n: number, random: () => number, every: boolean): number[][] {
+function splits(bytes: Uint8Array, random: () => number, every: boolean): number[][] {
+  const n = bytes.length;
   const out: number[][] = [Array.from({ length: n }, (_, i) => i)];
-  const step = every && n <= 4000 ? 1 : Math.ceil(n / 150);
-  for (let cut = 1; cut < n; cut += step) out.push([cut]);
+  if (every && n <= 4000) out.push(...everyPointSpaced(bytes));
+  else for (let cut = 1; cut < n; cut += Math.ceil(n / 150)) out.push([cut]);
   for (let run = 0; run < 30; run++) {
     const k = 2 + Math.floor(random() * 24);
     out.push(Array.from({ length: k }, () => Math.floor(random() * n)));
@@ -504,7 +506,7 @@ for (const [name, wire] of Object.entries(WIRES)) {
     for (const [framing, bytes] of Object.entries(framings)) {
       const whole = await output(wire, [bytes]);
       assert.deepEqual(events(whole), seen, `${framing}: the same events as LF`);
-      for (const cuts of splits(bytes.length, random, framing === "lf" || framing === "crlf")) {
+      for (const cuts of splits(bytes, random, framing === "lf" || framing === "crlf")) {
         const got = await output(wire, splitAt(bytes, cuts));
         if (got !== whole) assert.equal(got, whole, `${framing}, cut at ${cuts}`);
       }

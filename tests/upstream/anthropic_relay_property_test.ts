@@ -12,7 +12,7 @@ import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
 import { type SseEvent, thinkingTextToolTurn } from "../mocks/anthropic_fixtures.ts";
 import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
 import { seeded } from "../helpers/random.ts";
-import { splitAt } from "../helpers/bytes.ts";
+import { everyPointSpaced, splitAt } from "../helpers/bytes.ts";
 import { assertAnthropicGrammar, type GrammarEvent } from "../helpers/anthropic_grammar.ts";
 
 const enc = new TextEncoder();
@@ -111,14 +111,15 @@ Deno.test("property: every framing, split any way, reaches the client as the sam
       assert.deepEqual(whole.events, WANT, "the events, the model rewritten");
       assertEnds(whole, text);
       const random = seeded(bytes.length);
-      // Every byte alone, every two-way split, each event's first byte apart from the rest, and
+      // Every byte alone, every split point (points an event apart in one pass: everyPointSpaced
+      // says why that checks each as alone), each event's first byte apart from the rest, and
       // random many-way splits.
       const starts = [...text.matchAll(/\n\n|\r\n\r\n|\r\r/g)].map((m) =>
         enc.encode(text.slice(0, m.index + m[0].length)).length
       );
       const splits = [
         Array.from(bytes, (_, i) => i),
-        ...Array.from(bytes, (_, i) => [i]),
+        ...everyPointSpaced(bytes),
         starts.flatMap((at) => [at, at + 1]),
       ];
       for (let run = 0; run < 60; run++) {
