@@ -374,7 +374,7 @@ function unreachableHint(config: Config): string | undefined {
   const ccp = Deno.build.standalone ? "ccp" : "deno task start";
   // Kept short: the whole message is cut at 300 characters, and the command to start Ollama with
   // the context Claude Code needs is the part to keep.
-  return "no config, so ccp uses its built-in default, a local Ollama: start it " +
+  return "No config, so ccp uses its built-in default, a local Ollama: start it " +
     `(\`${START_OLLAMA}\`), or run \`${ccp} init\` / set MODEL=provider/model`;
 }
 

@@ -209,7 +209,10 @@ Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that"
     // Started as the quick start says: a plain `ollama serve` runs on a context that cuts Claude
     // Code's prompt without an error.
     assert.ok(
-      body.error.message.includes("start it (`OLLAMA_CONTEXT_LENGTH=65536 ollama serve`)"),
+      body.error.message.includes(
+        "connection refused. No config, so ccp uses its built-in default, a local Ollama: start " +
+          "it (`OLLAMA_CONTEXT_LENGTH=65536 ollama serve`)",
+      ),
       body.error.message,
     );
     // Run from source (as the tests are), the advice names the command that exists there.
