@@ -7,8 +7,11 @@ import assert from "node:assert/strict";
 import { COMMANDS } from "../src/cli/args.ts";
 import { restartNotes } from "../src/cli/reload_changes.ts";
 import { helpText } from "../src/cli/usage.ts";
+import { configFromEnv } from "../src/config/env/mode.ts";
 import { configFromYaml } from "../src/config/from_yaml.ts";
 import { configFileSchema } from "../src/config/schema/config.ts";
+import { missingEndpointAdvice } from "../src/upstream/http/missing_endpoint.ts";
+import { START_OLLAMA } from "../src/upstream/ollama/context.ts";
 
 const README = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
@@ -224,4 +227,32 @@ Deno.test("the settings README says a reload leaves for a restart are those ccp 
     const notes = restartNotes(started, load(yaml), listening).join(" ");
     assert.ok(notes.includes(name), `${name}: ${notes}`);
   }
+});
+
+Deno.test("README starts Ollama the way ccp's 'not running' advice does", () => {
+  // The quick start's command, which gives Claude Code's prompt the context it needs.
+  const quick = README.slice(README.indexOf("## Quick start"), README.indexOf("## Contents"));
+  const start = /`(OLLAMA_CONTEXT_LENGTH=\d+ ollama serve)`/.exec(quick)?.[1];
+  assert.ok(start, "the quick start's command to start Ollama");
+  // What ccp check and the built-in default's 502 say when nothing listens: the same command.
+  assert.equal(START_OLLAMA, start);
+  // And the Troubleshooting entry for that 502 and that line.
+  const entry = README.slice(README.indexOf('- **`Cannot reach provider "ollama"'));
+  const first = entry.slice(0, entry.indexOf("\n  - ")).replace(/\s+/g, " ");
+  assert.ok(first.includes(`\`${start}\``), first);
+  assert.ok(first.includes(`Start it (\`${START_OLLAMA}\`, or the Ollama app`), first);
+});
+
+Deno.test("README's 404 advice names where the address is written, as ccp's does", () => {
+  const text = README.replace(/\s+/g, " ");
+  assert.ok(text.includes("`nothing answers POST …: check NVIDIA_NIM_BASE_URL`"), "README");
+  const advice = missingEndpointAdvice(
+    configFromEnv({
+      env: { MODEL: "nvidia_nim/moonshotai/kimi-k2.5", NVIDIA_NIM_BASE_URL: "http://127.0.0.1:9" },
+    }).providers.nvidia_nim!,
+    "http://127.0.0.1:9/chat/completions",
+    404,
+    "404 page not found",
+  );
+  assert.ok(advice?.includes(": check NVIDIA_NIM_BASE_URL"), advice);
 });

@@ -17,6 +17,7 @@ import {
   rootOf,
   runningContext,
   shortContextWarning,
+  START_OLLAMA,
 } from "../upstream/ollama/context.ts";
 
 /** One model's line: what it runs with, or, not loaded yet, what it could take. */
@@ -62,7 +63,8 @@ export async function ollamaContextLines(config: Config): Promise<string[]> {
       lines.push(
         refused
           ? `Ollama (provider "${id}" at ${at}) is not running: nothing listens there ` +
-            "(connection refused). Start it (`ollama serve`, or the Ollama app), or " +
+            `(connection refused). Start it (\`${START_OLLAMA}\`, or the Ollama app with its ` +
+            "context length at 64k or more), or " +
             `${config.providers[id]!.addressFix ?? "fix its base_url"}; its context was not checked`
           : `Ollama (provider "${id}" at ${at}) did not answer: its context was not checked`,
       );

@@ -4,7 +4,7 @@ import { FailureNote } from "./code_failures.ts";
 import { codeCommand, ResumeNote } from "./code_resume.ts";
 import { claudeDraws, ReloadLines } from "./code_reloads.ts";
 import { codeToken } from "./code_token.ts";
-import { askRunning, elsewhereNote } from "./code_elsewhere.ts";
+import { askRunning, elsewhereNote, keylessNote } from "./code_elsewhere.ts";
 import type { CliFlags } from "./args.ts";
 import { claudeEnv, cloudSwitchNote, findOnPath, spawnSpec } from "./claude_spawn.ts";
 import { ccpCommand, type CliContext } from "./context.ts";
@@ -277,5 +277,7 @@ async function joinable(
   ctx.io.err(`ccp: using the proxy already running at ${url}`);
   const elsewhere = elsewhereNote(url, running.defaultRoute, config);
   if (elsewhere) ctx.io.err(elsewhere);
+  const keyless = keylessNote(url, running.keyless, config);
+  if (keyless) ctx.io.err(keyless);
   return true;
 }

@@ -4,7 +4,8 @@
  * elsewhere with another token would refuse every request (and Claude Code can only say "Not
  * logged in · Please run /login"), and a `MODEL=... ccp code` typed while `ccp` runs in another
  * terminal would silently get the other ccp's routes. When the two disagree on the default
- * route, one line says so.
+ * route, one line says so. Its `/health`, asked at the same time, names the providers it has no
+ * key for: one this ccp has a key for is named too (`NVIDIA_NIM_API_KEY=... ccp code`).
  */
 
 import type { Config } from "../config/types.ts";
@@ -20,6 +21,8 @@ export interface RunningCcp {
   readonly refused: boolean;
   /** Its default route, as its `GET /v1/models/default` names it; undefined when unsaid. */
   readonly defaultRoute?: string;
+  /** The providers it has no API key for, as its `GET /health` lists their keys. */
+  readonly keyless?: readonly string[];
 }
 
 /**
@@ -31,6 +34,15 @@ export async function askRunning(
   token: string,
   timeoutMs = ASK_MS,
 ): Promise<RunningCcp> {
+  // Asked together, so a ccp that does not answer costs one wait, not two.
+  const [route, keyless] = await Promise.all([
+    askDefault(url, token, timeoutMs),
+    askKeyless(url, token, timeoutMs),
+  ]);
+  return keyless.length > 0 && !route.refused ? { ...route, keyless } : route;
+}
+
+async function askDefault(url: string, token: string, timeoutMs: number): Promise<RunningCcp> {
   try {
     const response = await environmentFetch()(`${url}/v1/models/default`, {
       headers: { authorization: `Bearer ${token}` },
@@ -47,6 +59,50 @@ export async function askRunning(
   } catch {
     return { refused: false };
   }
+}
+
+/**
+ * The providers the running ccp has no API key for (`no_key` in the state `GET /health` shows the
+ * token's holder); none when it shows no state or does not answer.
+ */
+async function askKeyless(url: string, token: string, timeoutMs: number): Promise<string[]> {
+  try {
+    const response = await environmentFetch()(`${url}/health`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return [];
+    }
+    const body = await response.json() as { no_key?: unknown };
+    return Array.isArray(body.no_key)
+      ? body.no_key.filter((id): id is string => typeof id === "string")
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A warning when the running ccp has no key for a provider this config has one for: the
+ * quick start's `NVIDIA_NIM_API_KEY=... ccp code`, typed while a ccp started without the key
+ * runs in another terminal, would otherwise be refused with "set NVIDIA_NIM_API_KEY", which the
+ * user just did.
+ */
+export function keylessNote(
+  url: string,
+  keyless: readonly string[] | undefined,
+  config: Config,
+): string | undefined {
+  const missing = (keyless ?? []).filter((id) =>
+    config.providers[id]?.apiKeys.some((key) => key !== "")
+  );
+  if (missing.length === 0) return undefined;
+  return `ccp: warning: the proxy already running at ${url} has no API key for ` +
+    `${missing.join(", ")}, which this ccp has: it uses its own keys, so those requests are ` +
+    "refused. Stop it (or restart it with the key), or give this one another port: ccp code " +
+    "--port 8090";
 }
 
 /** A warning when the running ccp's default route (`theirs`) is not this config's; else undefined. */

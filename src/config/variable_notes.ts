@@ -61,6 +61,7 @@ export function variableNotes(use: VariableUse): VariableNotes {
         `variables only through \${VAR} (routes: {default: "\${MODEL}"}); or remove the file`,
     );
   }
+  warnings.push(...unreadAddresses(use));
   // A key variable left empty (`OPENROUTER_API_KEY=` in the .env ccp init writes) is the same
   // mistake as an unset one: the file already reads it, so the advice is the variable, not an
   // api_key entry to add.
@@ -87,6 +88,29 @@ export function variableNotes(use: VariableUse): VariableNotes {
   ];
   for (const [id, said] of owned) if (!unsetKeyOwners.has(id)) unsetKeyOwners.set(id, said);
   return { warnings, unsetKeyOwners };
+}
+
+/**
+ * A preset's base-URL variable (NVIDIA_NIM_BASE_URL) set for a file whose entry of that preset
+ * writes no base_url: the variable moved the address before `ccp init` (without a file), and now
+ * the preset's own address is used without a word.
+ */
+function unreadAddresses(use: VariableUse): string[] {
+  const providers = use.tree.providers;
+  if (typeof providers !== "object" || providers === null) return [];
+  return Object.entries(providers as Record<string, unknown>).flatMap(([id, entry]) => {
+    const { preset, base_url } = (entry ?? {}) as { preset?: unknown; base_url?: unknown };
+    const found = typeof preset === "string" ? findPreset(preset) : undefined;
+    const name = found?.baseUrlEnv;
+    if (!found || !name || base_url !== undefined) return [];
+    if (envValue(use.env, name) === undefined) return [];
+    if (new RegExp(`\\$\\{${name}(?:\\}|:-)`).test(use.text)) return [];
+    return [
+      `${use.file}: providers.${id}: ${name} is set but not read, so it goes to the ${preset} ` +
+      `preset's ${found.baseUrl}: a config file reads variables only through \${VAR} ` +
+      `(base_url: \${${name}} under it)`,
+    ];
+  });
 }
 
 function isKeyPath(ref: UnsetReference): boolean {

@@ -26,6 +26,7 @@ import { credentialRef } from "../upstream/http/headers.ts";
 import type { CredentialRef } from "../resilience/credential_holds.ts";
 import { priceAttempt } from "../usage/prices.ts";
 import { traceStart } from "../observe/tracing/trace_context.ts";
+import { START_OLLAMA } from "../upstream/ollama/context.ts";
 import { chainOf, chainWindows } from "./chain.ts";
 import type { DispatcherOptions } from "../resilience/dispatcher_options.ts";
 import { pdfsAsText } from "./pdf_texts.ts";
@@ -371,8 +372,10 @@ function unreachableHint(config: Config): string | undefined {
   if (config.source.kind !== "default") return undefined;
   // From a source checkout there is no `ccp` on the PATH: the quick start runs deno task.
   const ccp = Deno.build.standalone ? "ccp" : "deno task start";
-  return "ccp found no config and is using its built-in default (a local Ollama): start Ollama " +
-    `(\`ollama serve\`), or run \`${ccp} init\` / set MODEL=provider/model to use another provider`;
+  // Kept short: the whole message is cut at 300 characters, and the command to start Ollama with
+  // the context Claude Code needs is the part to keep.
+  return "No config, so ccp uses its built-in default, a local Ollama: start it " +
+    `(\`${START_OLLAMA}\`), or run \`${ccp} init\` / set MODEL=provider/model`;
 }
 
 /**

@@ -111,7 +111,7 @@ routes:
 `);
   assert.match(
     out,
-    /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:\d+\) is not running: nothing listens there \(connection refused\)\. Start it \(`ollama serve`, or the Ollama app\), or fix providers\.ollama\.base_url in the config file; its context was not checked/,
+    /Ollama \(provider "ollama" at http:\/\/127\.0\.0\.1:\d+\) is not running: nothing listens there \(connection refused\)\. Start it \(`OLLAMA_CONTEXT_LENGTH=65536 ollama serve`, or the Ollama app with its context length at 64k or more\), or fix providers\.ollama\.base_url in the config file; its context was not checked/,
   );
 });
 
@@ -156,7 +156,8 @@ Deno.test("ccp check without a config file names OLLAMA_BASE_URL, not a base_url
     assert.ok(
       out.includes(
         `Ollama (provider "ollama" at ${base}) is not running: nothing listens there (connection ` +
-          "refused). Start it (`ollama serve`, or the Ollama app), or set OLLAMA_BASE_URL to " +
+          "refused). Start it (`OLLAMA_CONTEXT_LENGTH=65536 ollama serve`, or the Ollama app " +
+          "with its context length at 64k or more), or set OLLAMA_BASE_URL to " +
           "where it listens; its context was not checked",
       ),
       out,

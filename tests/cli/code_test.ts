@@ -522,6 +522,49 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "code beside a running ccp without the key this one has says so before claude starts",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeClaude(async (dir, env) => {
+      // The quick start's `NVIDIA_NIM_API_KEY=... ccp code` while a ccp started without the key
+      // runs in another terminal: the same routes, so only the keys tell the two apart.
+      await Deno.writeTextFile(
+        `${dir}/nokey.yaml`,
+        NOWHERE_YAML.replace("    api_key: sk-test-1234567890abcdef\n", ""),
+      );
+      const running = await startServer({
+        ctx: testContext(dir),
+        flags: { config: "nokey.yaml", port: 0 },
+      });
+      try {
+        const port = String(running.port);
+        const keyed = await runCcp(["code", "--config", "c.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(keyed.code, 7, keyed.stderr);
+        assert.ok(
+          keyed.stderr.includes(
+            `ccp: warning: the proxy already running at ${running.url} has no API key for up, ` +
+              "which this ccp has: it uses its own keys, so those requests are refused.",
+          ),
+          keyed.stderr,
+        );
+        // Ollama has no key in either: nothing to say of it, nor when this one lacks the key too.
+        assert.doesNotMatch(keyed.stderr, /no API key for up, ollama|for ollama/);
+        const same = await runCcp(["code", "--config", "nokey.yaml", "--port", port], {
+          cwd: dir,
+          env,
+        });
+        assert.equal(same.code, 7, same.stderr);
+        assert.doesNotMatch(same.stderr, /has no API key/);
+      } finally {
+        await running.stop();
+      }
+    }),
+});
+
 /** Runs a status line command as Claude Code does: through a shell, its JSON on stdin. */
 async function runStatusLine(command: string, env: Record<string, string>, input: string) {
   const child = new Deno.Command("sh", {
@@ -711,6 +754,8 @@ Deno.test("askRunning: only a 401 is a refusal; a default route is read off its 
   ];
   const paths: string[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    // Its /health, asked at the same time, names no provider without a key here.
+    if (new URL(req.url).pathname === "/health") return Response.json({ status: "ok", no_key: [] });
     paths.push(`${new URL(req.url).pathname} ${req.headers.get("authorization")}`);
     return answers.shift()!();
   });
@@ -726,6 +771,30 @@ Deno.test("askRunning: only a 401 is a refusal; a default route is read off its 
   }
   const gone = `http://127.0.0.1:${server.addr.port}`;
   assert.deepEqual(await askRunning(gone, "t", 300), { refused: false });
+});
+
+Deno.test("askRunning: the providers its /health says it has no key for, unless it refused", async () => {
+  let refuse = false;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    if (new URL(req.url).pathname === "/health") {
+      return Response.json({ status: "ok", name: "ccp", no_key: ["nim", 7, "ollama"] });
+    }
+    return refuse
+      ? new Response(null, { status: 401 })
+      : Response.json({ id: "default", display_name: "default (nim/k)" });
+  });
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    assert.deepEqual(await askRunning(url, "t"), {
+      refused: false,
+      defaultRoute: "nim/k",
+      keyless: ["nim", "ollama"],
+    });
+    refuse = true;
+    assert.deepEqual(await askRunning(url, "t"), { refused: true });
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test({

@@ -194,3 +194,31 @@ Deno.test("a NaN --port from a bad command line is reported readably", () => {
     message: "--port: expected a port number (0-65535), got NaN",
   });
 });
+
+Deno.test("YAML mode names a preset's base-URL variable its entry does not read", () => {
+  // The walk: MODEL=nvidia_nim/... with NVIDIA_NIM_BASE_URL, then `ccp init`, whose entry has no
+  // base_url: the variable no longer moves the address, and nothing said so.
+  const env = { NVIDIA_NIM_API_KEY: "nvapi-0000000000000000", NVIDIA_NIM_BASE_URL: "http://gw/v1" };
+  const warnings = (text: string) =>
+    configFromSources({ flags: {}, env, yaml: { text, file: "c.yaml" } }).warnings.join("\n");
+  const entry = 'api_key: "${NVIDIA_NIM_API_KEY}"';
+  assert.match(
+    warnings(`providers: {nim: {preset: nvidia_nim, ${entry}}}\nroutes: {default: nim/m}`),
+    /c\.yaml: providers\.nim: NVIDIA_NIM_BASE_URL is set but not read, so it goes to the nvidia_nim preset's https:\/\/integrate\.api\.nvidia\.com\/v1: .*\(base_url: \$\{NVIDIA_NIM_BASE_URL\} under it\)/,
+  );
+  // Read through ${VAR}, or an address written in the file: nothing to say.
+  for (
+    const base of [
+      'base_url: "${NVIDIA_NIM_BASE_URL}"',
+      'base_url: "${NVIDIA_NIM_BASE_URL:-https://integrate.api.nvidia.com/v1}"',
+      "base_url: http://other/v1",
+    ]
+  ) {
+    assert.doesNotMatch(
+      warnings(
+        `providers: {nim: {preset: nvidia_nim, ${entry}, ${base}}}\nroutes: {default: nim/m}`,
+      ),
+      /NVIDIA_NIM_BASE_URL is set/,
+    );
+  }
+});

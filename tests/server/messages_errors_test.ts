@@ -206,9 +206,19 @@ Deno.test("embedded default: unreachable Ollama gives a 502 saying exactly that"
       body.error.message,
       /^Cannot reach provider "ollama" \(model qwen3-coder\) at http:\/\/127\.0\.0\.1:\d+\/v1\/messages: connection refused/,
     );
-    assert.match(body.error.message, /ollama serve/);
+    // Started as the quick start says: a plain `ollama serve` runs on a context that cuts Claude
+    // Code's prompt without an error.
+    assert.ok(
+      body.error.message.includes(
+        "connection refused. No config, so ccp uses its built-in default, a local Ollama: start " +
+          "it (`OLLAMA_CONTEXT_LENGTH=65536 ollama serve`)",
+      ),
+      body.error.message,
+    );
     // Run from source (as the tests are), the advice names the command that exists there.
     assert.match(body.error.message, /run `deno task start init`/);
+    // Whole: ccp cuts a failure's words at 300 characters, which would take the way out.
+    assert.ok(body.error.message.endsWith("/ set MODEL=provider/model"), body.error.message);
     // Claude Code would retry this 502 for about three minutes and show nothing meanwhile.
     assert.equal(res.headers.get("x-should-retry"), "false");
   } finally {

@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import type { ProviderConfig } from "../../src/config/types.ts";
+import { configFromEnv } from "../../src/config/env/mode.ts";
+import { configFromYaml } from "../../src/config/from_yaml.ts";
+import type { Config, ProviderConfig } from "../../src/config/types.ts";
 
 /** An upstream answering every request with a 404 of `body` (as `type`). */
 function notFound(body: string, type = "text/plain") {
@@ -173,6 +175,70 @@ Deno.test("the 404 advice never quotes credentials written into the base_url", a
     assert.equal(got.status, 404);
     assert.ok(got.message.includes("`type: openai` at http://127.0.0.1:"), got.message);
     assert.ok(!got.message.includes("tok3n"), got.message);
+  } finally {
+    await up.close();
+  }
+});
+
+/** The message of the 404 a config built as ccp builds it gets from `up`. */
+async function askConfig(config: Config): Promise<string> {
+  const ccp = startCcp(config);
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(res.status, 404);
+    return (await res.json()).error.message;
+  } finally {
+    await ccp.close();
+  }
+}
+
+Deno.test("MODEL=nvidia_nim/... with NVIDIA_NIM_BASE_URL missing /v1: the 404 names that variable", async () => {
+  // The quick start's setup has no base_url anywhere: the address came from the preset's variable.
+  const up = notFound("404 page not found");
+  try {
+    const message = await askConfig(configFromEnv({
+      env: {
+        MODEL: "nvidia_nim/moonshotai/kimi-k2.5",
+        NVIDIA_NIM_API_KEY: "nvapi-0000000000000000",
+        NVIDIA_NIM_BASE_URL: up.url,
+      },
+    }));
+    assert.ok(
+      message.includes(
+        `nothing answers POST ${up.url}/chat/completions: check NVIDIA_NIM_BASE_URL; the ` +
+          "nvidia_nim preset's is https://integrate.api.nvidia.com/v1",
+      ),
+      message,
+    );
+    assert.ok(!message.includes("base_url"), message);
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("a config file's base_url that reads a variable: the 404 names both", async () => {
+  const up = notFound('{"detail":"Not Found"}', "application/json");
+  try {
+    const message = await askConfig(configFromYaml({
+      file: "ccp.yaml",
+      env: { BOX_URL: up.url },
+      text: `providers:
+  box: { type: openai, base_url: "\${BOX_URL}", api_key: test }
+routes:
+  default: box/qwen3-coder
+`,
+    }));
+    assert.ok(
+      message.includes(
+        `check BOX_URL (which providers.box.base_url in the config file reads); an ` +
+          `OpenAI-compatible root usually ends in /v1: ${up.url}/v1`,
+      ),
+      message,
+    );
   } finally {
     await up.close();
   }

@@ -34,6 +34,11 @@ export function healthHandler(deps: ServerDeps): (c: Context<AppEnv>) => Respons
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt.getTime()) / 1000),
       config: deps.config().source.kind,
+      // Providers with no key, from the config (their key pools exist only once used): `ccp
+      // code` beside this ccp says when it has a key this one lacks.
+      no_key: Object.entries(deps.config().providers)
+        .filter(([, provider]) => provider.apiKeys.every((key) => key === ""))
+        .map(([id]) => id),
       // Key pools, limiters and circuit breakers: why a target is being skipped, if it is.
       resilience: deps.registry.snapshot(deps.config().providers),
       ...shared,

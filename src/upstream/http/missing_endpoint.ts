@@ -22,7 +22,9 @@ export function missingEndpointAdvice(
   // that none of its providers serves this request ("No endpoints found that support tool use").
   if (status !== 404 || /model|no endpoints found/i.test(bodyText)) return undefined;
   if (namesMissingModel(bodyText)) return undefined;
-  const where = `nothing answers POST ${addressOf(url)}: check base_url`;
+  // Where the address is written: a setup from MODEL alone has no base_url, only the preset's
+  // variable (NVIDIA_NIM_BASE_URL), and a config file's may read one.
+  const where = `nothing answers POST ${addressOf(url)}: check ${provider.addressAt ?? "base_url"}`;
   const preset = provider.preset ? findPreset(provider.preset) : undefined;
   if (!preset?.local || provider.type !== "anthropic") {
     const root = expectedRoot(provider, preset?.type === provider.type ? preset.baseUrl : "");

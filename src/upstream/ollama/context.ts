@@ -105,6 +105,13 @@ export function modelMaximum(show: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * How to start an Ollama that is not running, said where nothing listens: with the context Claude
+ * Code needs, since a plain `ollama serve` runs on a context that cuts its prompt without an error,
+ * which a newcomer following the advice word for word would meet next.
+ */
+export const START_OLLAMA = "OLLAMA_CONTEXT_LENGTH=65536 ollama serve";
+
 export const RAISE_THE_CONTEXT =
   `set OLLAMA_CONTEXT_LENGTH=65536 (or more, as memory allows) where \`ollama serve\` ` +
   "runs and restart it, or give the model `PARAMETER num_ctx 65536` in a Modelfile";
