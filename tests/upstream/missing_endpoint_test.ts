@@ -1,8 +1,10 @@
 /**
  * A 404 about the path (nothing answers ccp's request there: a wrong base_url, or a local server
  * older than its Anthropic API) says where ccp sent the request and what to change; a 404 about
- * the model stays the upstream's words alone. The status stays 404 either way: a client reads a
- * 404 as "not found", whatever ccp adds to the message.
+ * the model stays the upstream's words alone. The status stays 404 for those: a client reads a
+ * 404 as "not found", whatever ccp adds to the message. A model the server lacks, where ccp knows
+ * the fix (Ollama's `ollama pull`, NIM's model names), is a 400: Claude Code prints a 400's
+ * message, and of a 404 only "There's an issue with the selected model (claude-...)".
  */
 
 import assert from "node:assert/strict";
@@ -106,7 +108,8 @@ Deno.test("a 404 about the model is the upstream's words, and for Ollama what to
   );
   try {
     const got = await ask({ preset: "ollama", type: "anthropic" }, up.url);
-    assert.equal(got.status, 404);
+    assert.equal(got.status, 400);
+    assert.equal(got.type, "invalid_request_error");
     assert.ok(got.message.includes("model 'qwen3-coder' not found"), got.message);
     assert.ok(!got.message.includes("base_url"), got.message);
     assert.ok(
@@ -118,6 +121,7 @@ Deno.test("a 404 about the model is the upstream's words, and for Ollama what to
     );
     // Another server's words about its model stay as they are.
     const other = await ask({ preset: "lmstudio", type: "anthropic" }, up.url);
+    assert.equal(other.status, 404);
     assert.ok(other.message.endsWith("model 'qwen3-coder' not found"), other.message);
   } finally {
     await up.close();
@@ -136,7 +140,7 @@ Deno.test("NVIDIA NIM's 404 for a model it does not serve names the model, not t
   );
   try {
     const got = await ask({ preset: "nvidia_nim", type: "openai" }, `${up.url}/v1`);
-    assert.equal(got.status, 404);
+    assert.equal(got.status, 400);
     assert.ok(got.message.includes("Not found for account"), got.message);
     assert.ok(!got.message.includes("nothing answers"), got.message);
     assert.ok(
