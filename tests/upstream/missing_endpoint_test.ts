@@ -181,3 +181,54 @@ Deno.test("the 404 advice never quotes credentials written into the base_url", a
     await up.close();
   }
 });
+
+Deno.test("Ollama without the model: a route with another target still moves on to it", async () => {
+  const missing = notFound(
+    JSON.stringify({
+      type: "error",
+      error: { type: "not_found_error", message: "model 'qwen3-coder' not found" },
+    }),
+    "application/json",
+  );
+  const answering = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      Response.json({
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [{ type: "text", text: "from the next target" }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 4 },
+      }),
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("ollama", {
+        preset: "ollama",
+        type: "anthropic",
+        baseUrl: missing.url,
+        maxRetries: 0,
+      }),
+      provider("next", { baseUrl: `http://127.0.0.1:${answering.addr.port}`, maxRetries: 0 }),
+    ],
+    routes: { default: ["ollama/qwen3-coder", "next/m"] },
+  }));
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.content[0].text, "from the next target");
+    assert.deepEqual(missing.paths, ["/v1/messages"]);
+  } finally {
+    await ccp.close();
+    await answering.shutdown();
+    await missing.close();
+  }
+});
