@@ -120,7 +120,7 @@ Deno.test("a 404 about the model is the upstream's words, and for Ollama what to
       got.message,
     );
     // Another server's words about its model stay as they are.
-    const other = await ask({ preset: "lmstudio", type: "anthropic" }, up.url);
+    const other = await ask({ preset: "vllm", type: "anthropic" }, up.url);
     assert.equal(other.status, 404);
     assert.ok(other.message.endsWith("model 'qwen3-coder' not found"), other.message);
   } finally {
@@ -230,5 +230,37 @@ Deno.test("Ollama without the model: a route with another target still moves on 
     await ccp.close();
     await answering.shutdown();
     await missing.close();
+  }
+});
+
+Deno.test("LM Studio's 404 for a model it has not loaded is a 400 that says to load it", async () => {
+  // LM Studio's OpenAI-style error, as its users report it, with no model loaded.
+  const up = notFound(
+    JSON.stringify({
+      error: {
+        message: "No models loaded. Please load a model in the developer page or use the " +
+          "`lms load` command.",
+        type: "invalid_request_error",
+        param: "model",
+        code: "model_not_found",
+      },
+    }),
+    "application/json",
+  );
+  try {
+    const got = await ask({ preset: "lmstudio", type: "anthropic" }, `${up.url}/v1`);
+    assert.equal(got.status, 400);
+    assert.equal(got.type, "invalid_request_error");
+    assert.ok(got.message.includes("No models loaded"), got.message);
+    assert.ok(!got.message.includes("base_url"), got.message);
+    assert.ok(
+      got.message.endsWith(
+        '(LM Studio has no model "qwen3-coder" loaded: load it (`lms load qwen3-coder`), or ' +
+          "name one that `lms ps` shows)",
+      ),
+      got.message,
+    );
+  } finally {
+    await up.close();
   }
 });
