@@ -4,7 +4,8 @@
  * endpoint (the mock in tests/mocks/local_servers.ts with LM Studio's habits). Claude Code reads
  * a PNG: a model loaded with vision gets the picture as Claude Code sent it; a model without it
  * refuses it ("Model does not support images"), and ccp sends the turn again with a note in its
- * place, and the note from then on. Skipped when `claude` is not installed.
+ * place, and the note from then on. With no model loaded, Claude Code prints LM Studio's words
+ * and what to load. Skipped when `claude` is not installed.
  */
 
 import assert from "node:assert/strict";
@@ -118,5 +119,43 @@ Deno.test({
       got.log,
       /provider "lmstudio" model "qwen\/qwen3-coder-30b" does not accept images/,
     );
+  },
+});
+
+Deno.test({
+  name: "real Claude Code on LM Studio with no model loaded: it prints what to load",
+  ignore: claude === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const ws = await claudeWorkspace("ccp-lmstudio-none-");
+    const mock = startLocalServer(lmstudio, [{
+      kind: "refuse",
+      status: 404,
+      message: "No models loaded. Please load a model in the developer page or use the " +
+        "`lms load` command.",
+    }]);
+    const ctx = testContext(ws.home, {
+      env: {
+        XDG_CONFIG_HOME: `${ws.home}/.config`,
+        MODEL: "lmstudio/qwen/qwen3-coder-30b",
+        LM_STUDIO_BASE_URL: `${mock.url}/v1`,
+      },
+      cwd: ws.work,
+    });
+    let server;
+    try {
+      server = await startServer({ ctx, flags: { port: 0 } });
+      const out = await printJson(ws, server.url, ["-p", "hi"]);
+      assert.equal(out.is_error, true);
+      const said = String(out.result);
+      // Not Claude Code's "There's an issue with the selected model (claude-...)".
+      assert.match(said, /^API Error: 400 .*No models loaded/, said);
+      assert.match(said, /load it \(`lms load qwen\/qwen3-coder-30b`\)/, said);
+    } finally {
+      await server?.stop();
+      await mock.close();
+      await ws.remove();
+    }
   },
 });
