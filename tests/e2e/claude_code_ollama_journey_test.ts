@@ -4,14 +4,21 @@
  * Ollama's stream habits and its own `/api/ps`, `/api/show`, `/api/generate`), reached through
  * `OLLAMA_BASE_URL`. Real `claude -p`: a session calling tools over several turns, then
  * `--continue`; the model not pulled (Claude Code must print `ollama pull qwen3-coder`); Ollama
- * not running; a thinking model (qwen3) with tools. Skipped when `claude` is not installed.
+ * not running; a thinking model (qwen3) with tools; a PNG read for qwen3-coder, which has no
+ * vision part. Skipped when `claude` is not installed.
  */
 
 import assert from "node:assert/strict";
 import { startServer } from "../../src/cli/serve.ts";
+import { IMAGE_PLACEHOLDER } from "../../src/upstream/model_settings.ts";
 import { testContext } from "../cli/helpers.ts";
 import { findClaude } from "../helpers/claude.ts";
-import { type ClaudeWorkspace, claudeWorkspace, printJson } from "../helpers/claude_print.ts";
+import {
+  type ClaudeWorkspace,
+  claudeWorkspace,
+  PNG_1X1,
+  printJson,
+} from "../helpers/claude_print.ts";
 import { closedPort } from "../helpers/ports.ts";
 import {
   DIALECTS,
@@ -194,6 +201,52 @@ Deno.test({
       );
       assert.deepEqual(thought, ["First a file.", "Now read it back.", "It holds 7."]);
       for (const body of bodies) assert.equal(body.model, "qwen3:8b");
+    } finally {
+      await served?.server.stop();
+      await mock.close();
+      await ws.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "real Claude Code on ccp's default: qwen3-coder, which cannot see, reads a PNG and the " +
+    "session goes on",
+  ignore: claude === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const ws = await claudeWorkspace("ccp-ollama-png-");
+    await Deno.writeFile(
+      `${ws.work}/shot.png`,
+      Uint8Array.from(atob(PNG_1X1), (c) => c.charCodeAt(0)),
+    );
+    const scripts: Script[] = [
+      turn({ tools: [{ name: "Read", args: [`{"file_path": "${ws.work}/shot.png"}`] }] }),
+      turn({ text: ["I cannot see pictures."] }),
+      turn({ text: ["Still no picture."] }),
+    ];
+    const models: OllamaModels = {
+      pulled: ["qwen3-coder"],
+      context: 65536,
+      loaded: ["qwen3-coder:latest"],
+    };
+    const mock = startLocalServer(ollama, scripts, { ollama: models, vision: false });
+    let served;
+    try {
+      served = await serveDefault(ws, { OLLAMA_BASE_URL: mock.url });
+      const { server } = served;
+      const first = await printJson(ws, server.url, ["-p", "what is in shot.png?"]);
+      assert.equal(first.result, "I cannot see pictures.", JSON.stringify(first));
+      const next = await printJson(ws, server.url, ["--continue", "-p", "and now?"]);
+      assert.equal(next.result, "Still no picture.", JSON.stringify(next));
+      const bodies = mock.bodies;
+      // Read, the picture refused with Ollama's 500, the turn again with a note, then the next
+      // turn with the note at once.
+      assert.equal(bodies.length, 4, bodies.map((b) => shapes(b).join(" ")).join("\n"));
+      const hasImage = (b: Obj) => JSON.stringify(b.messages).includes('"type":"image"');
+      assert.deepEqual(bodies.map(hasImage), [false, true, false, false]);
+      assert.ok(JSON.stringify(bodies[3]!.messages).includes(IMAGE_PLACEHOLDER));
     } finally {
       await served?.server.stop();
       await mock.close();

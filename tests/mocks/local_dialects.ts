@@ -56,7 +56,7 @@ export interface Dialect {
   /**
    * How it refuses an image its model cannot read (loaded without its vision part), where its
    * code (or its users' reports) says: llama-server's multimodal check throws a plain exception,
-   * answered as a 500; LM Studio's "Model does not support images".
+   * answered as a 500; Ollama's runner a 500 too; LM Studio's "Model does not support images".
    */
   readonly imageRefusal?: { readonly status: number; readonly message: string };
 }
@@ -86,6 +86,9 @@ export const DIALECTS: readonly Dialect[] = [
     countTokens: false,
     emptyContent: null,
     jsonOmitsEmptyInput: true,
+    // Its runner's error for an image given to a model without a vision part, a 500 before any
+    // token, which its Anthropic endpoint words as an `api_error`.
+    imageRefusal: { status: 500, message: "this model is missing data required for image input" },
   },
   {
     id: "llamacpp",
