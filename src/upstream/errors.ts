@@ -26,8 +26,16 @@ export function upstreamHttpError(options: {
   advice?: string;
   /** The provider was sent the client's own credential (`auth: passthrough`), not ccp's key. */
   passthrough?: boolean;
+  /**
+   * The advice is the whole fix (a model the server does not have: `ollama pull <model>`), so
+   * the client gets a 400, whose message Claude Code prints: it prints none of a 404's, only
+   * "There's an issue with the selected model (claude-...)", which names its own model.
+   */
+  shownWhole?: boolean;
 }): UpstreamError {
-  const mapped = clientErrorOf(options.status);
+  const mapped = options.shownWhole && options.status === 404
+    ? SHOWN_WHOLE
+    : clientErrorOf(options.status);
   const text = upstreamMessage(options.bodyText) || "(empty body)";
   // Scrubbed before it is cut: a key cut in two would no longer be found.
   const clean = ownAccountWords(scrubSecrets(text, options.keys), options.passthrough);
@@ -61,6 +69,8 @@ export function upstreamHttpError(options: {
     headers,
   });
 }
+
+const SHOWN_WHOLE = { status: 400, type: "invalid_request_error" } as const;
 
 /**
  * Claude Code shows only "Credit balance is too low" (and a link to add funds to the user's own

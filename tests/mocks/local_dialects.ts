@@ -55,7 +55,8 @@ export interface Dialect {
   readonly jsonOmitsEmptyInput: boolean;
   /**
    * How it refuses an image its model cannot read (loaded without its vision part), where its
-   * code says: llama-server's multimodal check throws a plain exception, answered as a 500.
+   * code (or its users' reports) says: llama-server's multimodal check throws a plain exception,
+   * answered as a 500; Ollama's runner a 500 too; LM Studio's "Model does not support images".
    */
   readonly imageRefusal?: { readonly status: number; readonly message: string };
 }
@@ -85,6 +86,9 @@ export const DIALECTS: readonly Dialect[] = [
     countTokens: false,
     emptyContent: null,
     jsonOmitsEmptyInput: true,
+    // Its runner's error for an image given to a model without a vision part, a 500 before any
+    // token, which its Anthropic endpoint words as an `api_error`.
+    imageRefusal: { status: 500, message: "this model is missing data required for image input" },
   },
   {
     id: "llamacpp",
@@ -156,5 +160,11 @@ export const DIALECTS: readonly Dialect[] = [
     countTokens: false,
     emptyContent: [],
     jsonOmitsEmptyInput: false,
+    // Its words for an image sent to a model loaded without vision, as its users report them
+    // from its REST API (the status is not documented: a 400, a refusal of the request).
+    imageRefusal: {
+      status: 400,
+      message: "Model does not support images. Please use a model that does.",
+    },
   },
 ];

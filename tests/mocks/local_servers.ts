@@ -66,6 +66,68 @@ export interface ServerOptions {
    * `n`-th call of every answer (from 1) gets this id.
    */
   readonly idsPerAnswer?: (n: number) => string;
+  /**
+   * Ollama's own API beside its Anthropic endpoint: the models pulled, and the context each runs
+   * with once loaded. `/api/ps` lists the loaded ones, `/api/show` a pulled one's most context,
+   * `/api/generate` with no prompt loads one (at `context`), and a model never pulled is refused
+   * everywhere with Ollama's 404 `model '<name>' not found` (Anthropic-shaped on `/v1/messages`).
+   */
+  readonly ollama?: OllamaModels;
+}
+
+/** What a mock Ollama has pulled and loaded. */
+export interface OllamaModels {
+  readonly pulled: string[];
+  /** The context a model is loaded with (`OLLAMA_CONTEXT_LENGTH`). */
+  readonly context: number;
+  /** Loaded models (full names, `qwen3-coder:latest`); `/api/generate` adds to it. */
+  readonly loaded: string[];
+}
+
+// Ollama names a model without a tag as its `:latest`.
+const tagged = (name: string) => name.includes(":") ? name : `${name}:latest`;
+
+/** Ollama's `/api/*` answers, or undefined for a path it does not know. */
+function ollamaApi(
+  ollama: OllamaModels,
+  path: string,
+  body: Record<string, unknown>,
+): Response | undefined {
+  const name = tagged(String(body.model ?? body.name ?? ""));
+  const missing = () =>
+    Response.json({ error: `model '${String(body.model ?? body.name)}' not found` }, {
+      status: 404,
+    });
+  const pulled = ollama.pulled.map(tagged).includes(name);
+  if (path === "/api/ps") {
+    return Response.json({
+      models: ollama.loaded.map((model) => ({
+        name: model,
+        model,
+        size: 1,
+        digest: "d",
+        expires_at: "2026-12-06T23:00:00Z",
+        size_vram: 1,
+        context_length: ollama.context,
+      })),
+    });
+  }
+  if (path === "/api/show") {
+    if (!pulled) return missing();
+    return Response.json({
+      modelfile: "FROM x",
+      parameters: "",
+      details: { family: "qwen3moe", format: "gguf" },
+      model_info: { "general.architecture": "qwen3moe", "qwen3moe.context_length": 262144 },
+      capabilities: ["completion", "tools"],
+    });
+  }
+  if (path === "/api/generate") {
+    if (!pulled) return missing();
+    if (!ollama.loaded.includes(name)) ollama.loaded.push(name);
+    return Response.json({ model: name, response: "", done: true, done_reason: "load" });
+  }
+  return undefined;
 }
 
 // Whether the JSON of a request holds an image block anywhere (a prompt's or a tool result's).
@@ -307,14 +369,19 @@ export function startLocalServer(
   const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const path = new URL(req.url).pathname;
     paths.push(path);
-    const body = await req.json() as Record<string, unknown>;
+    const body = (req.method === "POST" ? await req.json() : {}) as Record<string, unknown>;
     const model = String(body.model);
+    const api = options.ollama && ollamaApi(options.ollama, path, body);
+    if (api) return api;
     if (path === "/v1/messages/count_tokens") {
       if (!dialect.countTokens) return new Response("404 page not found", { status: 404 });
       return Response.json({ input_tokens: 1234 });
     }
     if (path !== "/v1/messages") return new Response("not found", { status: 404 });
     bodies.push(body);
+    if (options.ollama && !options.ollama.pulled.map(tagged).includes(tagged(model))) {
+      return Response.json(errorBody(dialect, 404, `model '${model}' not found`), { status: 404 });
+    }
     const refusal = dialect.imageRefusal;
     if (options.vision === false && refusal && holdsImage(body)) {
       return Response.json(errorBody(dialect, refusal.status, refusal.message), {

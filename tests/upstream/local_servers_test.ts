@@ -383,11 +383,18 @@ Deno.test("local servers: refusals keep their meaning, an overflow reads as Anth
     ];
     await withServer(dialect, scripts, async (ask) => {
       const missing = await ask(true);
-      assert.equal(missing.status, 404);
       const body = await missing.json();
       assert.equal(body.type, "error");
-      assert.equal(body.error.type, "not_found_error");
       assert.match(body.error.message, /model 'local-model' not found/);
+      if (dialect.id === "ollama") {
+        // Ollama's words name no fix, ccp's do: a 400, whose message Claude Code prints.
+        assert.equal(missing.status, 400);
+        assert.equal(body.error.type, "invalid_request_error");
+        assert.match(body.error.message, /run `ollama pull local-model`/);
+      } else {
+        assert.equal(missing.status, 404);
+        assert.equal(body.error.type, "not_found_error");
+      }
       if (!overflow) return;
       const long = await ask(true);
       assert.equal(long.status, 400);

@@ -1,8 +1,10 @@
 /**
  * A 404 about the path (nothing answers ccp's request there: a wrong base_url, or a local server
  * older than its Anthropic API) says where ccp sent the request and what to change; a 404 about
- * the model stays the upstream's words alone. The status stays 404 either way: a client reads a
- * 404 as "not found", whatever ccp adds to the message.
+ * the model stays the upstream's words alone. The status stays 404 for those: a client reads a
+ * 404 as "not found", whatever ccp adds to the message. A model the server lacks, where ccp knows
+ * the fix (Ollama's `ollama pull`, NIM's model names), is a 400: Claude Code prints a 400's
+ * message, and of a 404 only "There's an issue with the selected model (claude-...)".
  */
 
 import assert from "node:assert/strict";
@@ -108,7 +110,8 @@ Deno.test("a 404 about the model is the upstream's words, and for Ollama what to
   );
   try {
     const got = await ask({ preset: "ollama", type: "anthropic" }, up.url);
-    assert.equal(got.status, 404);
+    assert.equal(got.status, 400);
+    assert.equal(got.type, "invalid_request_error");
     assert.ok(got.message.includes("model 'qwen3-coder' not found"), got.message);
     assert.ok(!got.message.includes("base_url"), got.message);
     assert.ok(
@@ -119,7 +122,8 @@ Deno.test("a 404 about the model is the upstream's words, and for Ollama what to
       got.message,
     );
     // Another server's words about its model stay as they are.
-    const other = await ask({ preset: "lmstudio", type: "anthropic" }, up.url);
+    const other = await ask({ preset: "vllm", type: "anthropic" }, up.url);
+    assert.equal(other.status, 404);
     assert.ok(other.message.endsWith("model 'qwen3-coder' not found"), other.message);
   } finally {
     await up.close();
@@ -138,7 +142,7 @@ Deno.test("NVIDIA NIM's 404 for a model it does not serve names the model, not t
   );
   try {
     const got = await ask({ preset: "nvidia_nim", type: "openai" }, `${up.url}/v1`);
-    assert.equal(got.status, 404);
+    assert.equal(got.status, 400);
     assert.ok(got.message.includes("Not found for account"), got.message);
     assert.ok(!got.message.includes("nothing answers"), got.message);
     assert.ok(
@@ -238,6 +242,89 @@ routes:
           `OpenAI-compatible root usually ends in /v1: ${up.url}/v1`,
       ),
       message,
+    );
+  } finally {
+    await up.close();
+  }
+});
+
+Deno.test("Ollama without the model: a route with another target still moves on to it", async () => {
+  const missing = notFound(
+    JSON.stringify({
+      type: "error",
+      error: { type: "not_found_error", message: "model 'qwen3-coder' not found" },
+    }),
+    "application/json",
+  );
+  const answering = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      Response.json({
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        model: "m",
+        content: [{ type: "text", text: "from the next target" }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 4 },
+      }),
+  );
+  const ccp = startCcp(testConfig({
+    providers: [
+      provider("ollama", {
+        preset: "ollama",
+        type: "anthropic",
+        baseUrl: missing.url,
+        maxRetries: 0,
+      }),
+      provider("next", { baseUrl: `http://127.0.0.1:${answering.addr.port}`, maxRetries: 0 }),
+    ],
+    routes: { default: ["ollama/qwen3-coder", "next/m"] },
+  }));
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.content[0].text, "from the next target");
+    assert.deepEqual(missing.paths, ["/v1/messages"]);
+  } finally {
+    await ccp.close();
+    await answering.shutdown();
+    await missing.close();
+  }
+});
+
+Deno.test("LM Studio's 404 for a model it has not loaded is a 400 that says to load it", async () => {
+  // LM Studio's OpenAI-style error, as its users report it, with no model loaded.
+  const up = notFound(
+    JSON.stringify({
+      error: {
+        message: "No models loaded. Please load a model in the developer page or use the " +
+          "`lms load` command.",
+        type: "invalid_request_error",
+        param: "model",
+        code: "model_not_found",
+      },
+    }),
+    "application/json",
+  );
+  try {
+    const got = await ask({ preset: "lmstudio", type: "anthropic" }, `${up.url}/v1`);
+    assert.equal(got.status, 400);
+    assert.equal(got.type, "invalid_request_error");
+    assert.ok(got.message.includes("No models loaded"), got.message);
+    assert.ok(!got.message.includes("base_url"), got.message);
+    assert.ok(
+      got.message.endsWith(
+        '(LM Studio has no model "qwen3-coder" loaded: load it (`lms load qwen3-coder`), or ' +
+          "name one that `lms ps` shows)",
+      ),
+      got.message,
     );
   } finally {
     await up.close();

@@ -85,6 +85,10 @@ Deno.test("refusesImages: each server's wording, only when images were sent", as
       "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj",
     ],
     ["llama.cpp, older", 500, "image input is not supported by this server"],
+    // Ollama with a model that has no vision part (qwen3-coder): its runner's error, a 500.
+    ["Ollama", 500, "this model is missing data required for image input"],
+    ["Ollama, as a 400", 400, "this model is missing data required for image input"],
+    ["LM Studio", 400, "Model does not support images. Please use a model that does."],
     ["other", 400, "This model does not support image input"],
   ];
   for (const [name, status, message] of rows) {

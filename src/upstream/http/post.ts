@@ -159,8 +159,11 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
   const bodyText = withoutCredentials(await readErrorText(response), provider, secrets);
   const early = earlyAnswerOf(response);
   const missingKey = missingKeyAdvice(provider);
-  const advice = missingEndpointAdvice(provider, url, response.status, bodyText) ??
-    missingModelAdvice(provider, model, response.status, bodyText);
+  const endpointAdvice = missingEndpointAdvice(provider, url, response.status, bodyText);
+  const modelAdvice = endpointAdvice === undefined
+    ? missingModelAdvice(provider, model, response.status, bodyText)
+    : undefined;
+  const advice = endpointAdvice ?? modelAdvice;
   const status = statusStandsFor(response.status, bodyText);
   return {
     ok: false,
@@ -179,6 +182,7 @@ async function postJson(options: PostOptions): Promise<PostSuccess | PostFailure
       ...(provider.auth === "passthrough" ? { passthrough: true } : {}),
       ...(missingKey ? { missingKey } : {}),
       ...(advice ? { advice } : {}),
+      ...(modelAdvice ? { shownWhole: true } : {}),
     }),
   };
 }

@@ -17,6 +17,10 @@ type Json = Record<string, unknown>;
 /** The learned entry that means "replace images" (no wire protocol has a top-level `images`). */
 export const NO_IMAGES = "images";
 
+// Ollama's words for an image sent to a model without a vision part (qwen3-coder, the default):
+// a 500 from its runner, which some versions answer as a 400.
+const MISSING_VISION = /\bmissing data required for image input\b/i;
+
 // Wordings of a refused image, by server family.
 const REFUSED: readonly RegExp[] = [
   /no endpoints found that support image input/i, // OpenRouter (a 404)
@@ -24,6 +28,7 @@ const REFUSED: readonly RegExp[] = [
   /image_url is only supported by certain models/i, // OpenAI
   /\b(?:does not|doesn't|do not) support (?:image|vision|multimodal)/i,
   /\bimage (?:input|content)s? (?:is|are) not supported|\bnot a multimodal model/i, // llama.cpp, vLLM
+  MISSING_VISION,
 ];
 
 /** The note that replaces `part` when it is an image in any protocol's shape; else undefined. */
@@ -45,15 +50,16 @@ export function withoutImages(body: Json): Json {
 }
 
 // llama-server started without the model's projector (`--mmproj`) refuses an image with a 500
-// `server_error`, its multimodal check throwing before anything is rendered: these words count at
-// 500 too, where any other wording is a server fault that another try may not meet.
-const REFUSED_AS_FAULT = /\bimage input is not supported\b/i;
+// `server_error`, its multimodal check throwing before anything is rendered, and Ollama with its
+// own 500: these words count at 500 too, where any other wording is a server fault that another
+// try may not meet.
+const REFUSED_AS_FAULT: readonly RegExp[] = [/\bimage input is not supported\b/i, MISSING_VISION];
 
 /** True when a refusal (`status`, the upstream's `message`) is of the images `sent` carries. */
 export function refusesImages(status: number | undefined, message: string, sent: Json): boolean {
   if (status === undefined || status < 400 || status === 429) return false;
   const refused = status < 500
     ? REFUSED.some((re) => re.test(message))
-    : status === 500 && REFUSED_AS_FAULT.test(message);
+    : status === 500 && REFUSED_AS_FAULT.some((re) => re.test(message));
   return refused && withoutImages(sent) !== sent;
 }
