@@ -149,7 +149,7 @@ Deno.test({
       const said = String(out.result);
       assert.match(said, /Cannot reach provider "ollama"/, said);
       assert.match(said, /connection refused/, said);
-      assert.match(said, /start Ollama \(`ollama serve`\)/, said);
+      assert.match(said, /start it \(`OLLAMA_CONTEXT_LENGTH=65536 ollama serve`\)/, said);
       // Shown at once, not after Claude Code's retries.
       assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
     } finally {
