@@ -35,6 +35,20 @@ function lacksNeededKey(provider: ProviderConfig): boolean {
 }
 
 /**
+ * What to set for a hosted preset at its own address that has no key of ccp's (the words `ccp
+ * check` uses), which ccp therefore never sends a request; undefined otherwise. A base URL of the
+ * user's own (a gateway that adds the key itself, a server of their own behind the preset's
+ * dialect) may take a request without a key: it is sent, and a 401 from it says what to set.
+ */
+export function neededKeyMissing(provider: ProviderConfig): string | undefined {
+  if (!lacksNeededKey(provider)) return undefined;
+  const own = findPreset(provider.preset!)?.baseUrl.replace(/\/+$/, "");
+  return own && provider.baseUrl.replace(/\/+$/, "") === own
+    ? missingKeyAdvice(provider)
+    : undefined;
+}
+
+/**
  * Whether some client may choose a provider by name (`explicit` choices): anyone without tokens,
  * `server.auth_token`, and a named client without a `routes` list or with `explicit` in it.
  */

@@ -3,6 +3,30 @@
 import { isRecord } from "./json.ts";
 
 /**
+ * The most of an upstream's own words a failure message quotes. The cap is on the quote alone:
+ * ccp's advice, which often follows it (what to set, what to start), is never cut with it.
+ */
+export const MAX_SNIPPET = 300;
+
+/** The most a failure message of ccp's says in all: its quote is capped, the rest is ccp's own. */
+export const MAX_MESSAGE = 1200;
+
+/** `text` cut to {@link MAX_SNIPPET} characters (scrub secrets first: a cut key is not found). */
+export function snippet(text: string): string {
+  return text.length > MAX_SNIPPET ? `${text.slice(0, MAX_SNIPPET)}\u2026` : text;
+}
+
+/**
+ * `message` within {@link MAX_MESSAGE}: one over it (an unbounded text quoted whole somewhere)
+ * loses its middle, never its end, where ccp's advice stands.
+ */
+export function bounded(message: string): string {
+  if (message.length <= MAX_MESSAGE) return message;
+  const tail = Math.floor(MAX_MESSAGE / 3);
+  return `${message.slice(0, MAX_MESSAGE - tail - 1)}\u2026${message.slice(-tail)}`;
+}
+
+/**
  * The message inside an error body (Anthropic `{error: {message}}`, OpenAI, Gemini, FastAPI
  * `{detail: [{msg}]}`, plain strings), else the raw text with whitespace collapsed; "" when empty.
  */

@@ -2,10 +2,8 @@
 
 import { messageOf, ProxyError } from "../core/errors.ts";
 import { scrubSecrets } from "../core/secrets.ts";
-import { upstreamMessage } from "../core/upstream_message.ts";
+import { bounded, snippet, upstreamMessage } from "../core/upstream_message.ts";
 import type { Classification, Failure } from "./classify.ts";
-
-const MAX_SNIPPET = 300;
 
 function innermost(error: unknown): string {
   let e = error;
@@ -17,18 +15,18 @@ function innermost(error: unknown): string {
 
 /** `upstream answered 503: Service overloaded`, a timeout or network reason; keys scrubbed. */
 export function describeFailure(failure: Failure, keys: readonly string[] = []): string {
-  let text: string;
+  // Scrubbed before any cut: a key cut in two would no longer be found.
   if (failure.error instanceof ProxyError) {
-    // A transport's own UpstreamError is already worded for the client.
-    text = failure.error.message;
-  } else if (failure.status !== undefined) {
-    const message = upstreamMessage(failure.bodyText);
-    text = `upstream answered ${failure.status}${message ? `: ${message}` : ""}`;
-  } else {
-    text = innermost(failure.error);
+    // A transport's own UpstreamError is already worded for the client, the upstream's words in
+    // it capped where they were quoted: cutting the whole at that cap would cut ccp's advice,
+    // which comes last.
+    return bounded(scrubSecrets(failure.error.message, keys));
   }
-  const clean = scrubSecrets(text, keys);
-  return clean.length > MAX_SNIPPET ? `${clean.slice(0, MAX_SNIPPET)}\u2026` : clean;
+  if (failure.status !== undefined) {
+    const message = snippet(scrubSecrets(upstreamMessage(failure.bodyText), keys));
+    return `upstream answered ${failure.status}${message ? `: ${message}` : ""}`;
+  }
+  return snippet(scrubSecrets(innermost(failure.error), keys));
 }
 
 /** The log line of a failed attempt: who, what happened, what comes next and, when not plain, why. */

@@ -21,18 +21,24 @@ function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
+/** A provider that needs a key and has none, which was therefore sent nothing. */
+function missingText(missing: string): string {
+  return `no API key is set for it, so nothing was sent (set ${missing})`;
+}
+
 /** One clause per target: what state it is in and why. */
 function describeOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
   switch (outcome.kind) {
     case "keys": {
-      const { cooling, blocked, recentStatuses, retryAt } = outcome.keys;
+      const { cooling, blocked, keyless, missing, recentStatuses, retryAt } = outcome.keys;
+      if (missing !== undefined) return `${who}: ${missingText(missing)}`;
       const parts: string[] = [];
       if (cooling > 0) parts.push(`${plural(cooling, "key")} cooling down after 429`);
-      if (blocked > 0 && outcome.keys.keyless) {
+      if (blocked > 0 && keyless) {
         parts.push(`no API key is set for it and it answered ${recentStatuses.join(", ")}`);
       } else if (blocked > 0) {
-        parts.push(`${plural(blocked, "key")} set aside after ${recentStatuses.join(", ")}`);
+        parts.push(`${plural(blocked, "key")} refused with ${recentStatuses.join(", ")}`);
       }
       // The upstream's own words: a 403 is as often a model, region or content refusal as a bad key,
       // and a 429 may be a day's quota as well as a minute's.
@@ -41,8 +47,18 @@ function describeOutcome(outcome: TargetOutcome, now: number): string {
         : blocked > 0
         ? outcome.keys.lastRefusal
         : undefined;
-      const last = words ? `; last: ${words}` : "";
-      return `${who}: ${parts.join(", ")} (usable again in ${waitText(retryAt, now)}${last})`;
+      // A cool-down ends by itself. A refused key is tried again after its rest because a refusal
+      // is not always the key's end (the upstream's sign-in service failing for a while, a key
+      // re-enabled or a rotated one still honoured, a 403 for a model the account gains): the
+      // re-try finds it without a reload. No key at all is refused again whenever it is tried, so
+      // nothing is said of when: only setting one helps.
+      const when = cooling > 0
+        ? `usable again in ${waitText(retryAt, now)}`
+        : keyless
+        ? ""
+        : `tried again in ${waitText(retryAt, now)}`;
+      const said = [when, words ? `last: ${words}` : ""].filter((t) => t !== "").join("; ");
+      return `${who}: ${parts.join(", ")}${said ? ` (${said})` : ""}`;
     }
     case "open":
       return `${who}: paused after repeated failures${
@@ -175,17 +191,19 @@ function briefOutcome(outcome: TargetOutcome, now: number): string {
   const who = nameOf(outcome.target);
   switch (outcome.kind) {
     case "keys": {
-      const { cooling, blocked, keyless, recentStatuses, retryAt } = outcome.keys;
+      const { cooling, blocked, keyless, missing, recentStatuses, retryAt } = outcome.keys;
       const statuses = recentStatuses.join(", ");
       // A pool with keys both cooling and refused says both: the refused ones need a fix, which
       // no wait brings.
-      const refused = blocked > 0 ? `; keys set aside after ${statuses}` : "";
+      const refused = blocked > 0 ? `; keys refused with ${statuses}` : "";
       // A provider with no key has none to set aside: its refusal is the key it was never given.
-      return cooling > 0
+      return missing !== undefined
+        ? `${who} (${missingText(missing)})`
+        : cooling > 0
         ? `${who} (429, usable again in ${waitText(retryAt, now)}${refused})`
         : keyless
         ? `${who} (no API key is set for it and it answered ${statuses})`
-        : `${who} (keys set aside after ${statuses})`;
+        : `${who} (keys refused with ${statuses})`;
     }
     case "failed":
       return `${who} (${outcome.failure.status ?? "no answer"})`;
@@ -255,8 +273,11 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   const blocked = providers.reduce((n, o) => n + o.keys.blocked, 0);
   const statuses = [...new Set(providers.flatMap((o) => o.keys.recentStatuses))];
   const seconds = secondsUntil(Math.min(...outcomes.map((o) => o.keys.retryAt)), now);
-  const advice = outcomes.every((o) => o.keys.keyless)
-    ? "Set the API key of each (`ccp check` names its variable)."
+  // Without a key, no wait helps: a retry is refused again, so the client is told not to make
+  // one (Claude Code and the Anthropic SDKs obey x-should-retry) until a key is set.
+  const keyless = outcomes.every((o) => o.keys.keyless);
+  const advice = keyless
+    ? `Set the key each one names, then ${RELOAD}.`
     // A 402 refuses a payment (OpenRouter: "requires more credits"), not the key itself; a key
     // is set aside after a 429 only when it said the credits or spending cap are used up.
     : statuses.every((status) => status === 402 || status === 429)
@@ -271,7 +292,10 @@ function authUnavailable(outcomes: readonly KeysOutcome[], now: number): Upstrea
   }. ${advice}`;
   return new UpstreamError("api_error", message, {
     status: 503,
-    headers: { "Retry-After": String(seconds) },
+    headers: {
+      "Retry-After": String(seconds),
+      ...(keyless ? { "x-should-retry": "false" } : {}),
+    },
     extra: { code: "auth_unavailable", blocked, recent_statuses: statuses },
   });
 }

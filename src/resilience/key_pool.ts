@@ -12,6 +12,7 @@ import { setNewest } from "../core/bounded_map.ts";
 import type { KeyStrategy } from "../config/types.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {
+  keyMissing,
   type KeyRest,
   type KeySnapshot,
   type KeysUnavailable,
@@ -61,6 +62,8 @@ export interface KeyPoolOptions {
   readonly blockMs?: number;
   /** `round_robin`: each key handed out moves the next pick past it (default `fill_first`). */
   readonly strategy?: KeyStrategy;
+  /** The provider needs a key and has none: what to set. No request is handed a key then. */
+  readonly missing?: string;
 }
 
 /**
@@ -73,6 +76,7 @@ export class KeyPool {
   readonly #usageLimit: number;
   readonly #blockMs: number;
   readonly #roundRobin: boolean;
+  readonly #missing?: string;
   #current = 0;
   #seq = 0;
 
@@ -83,6 +87,7 @@ export class KeyPool {
     this.#usageLimit = options.usageLimit ?? 0;
     this.#blockMs = options.blockMs ?? THIRTY_MINUTES;
     this.#roundRobin = options.strategy === "round_robin";
+    this.#missing = options.missing;
   }
 
   /** The most per-model cool-downs and strike counts any one key holds (for tests and bounds). */
@@ -109,6 +114,7 @@ export class KeyPool {
   /** The current key if usable for `model`, else the next usable one in order, else why none is. */
   pick(model: string = WHOLE_KEY): KeyPick {
     const now = this.#clock.now();
+    if (this.#missing !== undefined) return { ok: false, ...keyMissing(this.#missing, now) };
     for (let step = 0; step < this.#slots.length; step++) {
       const index = (this.#current + step) % this.#slots.length;
       const slot = this.#slots[index]!;
@@ -127,6 +133,7 @@ export class KeyPool {
    */
   usable(index: number, model: string = WHOLE_KEY): KeyLease | undefined {
     const slot = this.#slots[index];
+    if (this.#missing !== undefined) return undefined;
     if (!slot || !this.#usable(slot, model, this.#clock.now())) return undefined;
     const spent = this.#usageLimit > 0 && index !== this.#current &&
       slot.turnUses >= this.#usageLimit;
@@ -342,6 +349,7 @@ export class KeyPool {
   /** Keys set aside after 401/402/403 that are not cooling for `model`: each is worth one re-try. */
   setAside(model: string = WHOLE_KEY): KeyLease[] {
     const now = this.#clock.now();
+    if (this.#missing !== undefined) return [];
     return this.#slots
       .filter((s) => blockFor(s, model, now) && coolingFor(s, model, now) === undefined)
       .map((s) => s.lease);
@@ -350,6 +358,7 @@ export class KeyPool {
   /** The key (not set aside) whose 429 cool-down for `model` ends first, if one is cooling. */
   soonest(model: string = WHOLE_KEY): SoonestKey | undefined {
     const now = this.#clock.now();
+    if (this.#missing !== undefined) return undefined;
     let best: SoonestKey | undefined;
     for (const slot of this.#slots) {
       if (blockFor(slot, model, now)) continue;

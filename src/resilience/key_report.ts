@@ -27,6 +27,25 @@ export interface KeysUnavailable {
   readonly lastLimit?: string;
   /** The provider has no key at all (its one slot sends none). */
   readonly keyless: boolean;
+  /**
+   * The provider needs a key of ccp's and has none: what to set, as `ccp check` names it. Nothing
+   * is sent, since the upstream would only refuse it: only a key ccp is given (a reload) helps.
+   */
+  readonly missing?: string;
+}
+
+/** Why a provider that needs a key and has none serves nothing: no key to wait for. */
+export function keyMissing(missing: string, now: number): KeysUnavailable {
+  return {
+    reason: "blocked",
+    cooling: 0,
+    blocked: 0,
+    retryAt: now,
+    hinted: false,
+    recentStatuses: [],
+    keyless: true,
+    missing,
+  };
 }
 
 /**

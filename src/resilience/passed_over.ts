@@ -38,9 +38,15 @@ function noteOf(outcome: TargetOutcome): PassedNote | undefined {
   const target = `${outcome.target.provider}/${outcome.target.model}`;
   switch (outcome.kind) {
     case "keys": {
-      const { cooling, blocked, retryAt } = outcome.keys;
-      const why = cooling > 0 ? `${keys(cooling)} cooling` : `${keys(blocked)} set aside`;
-      return { target, why, until: retryAt };
+      const { cooling, blocked, keyless, missing, retryAt } = outcome.keys;
+      // No key: nothing to wait for, so no moment either.
+      if (missing !== undefined) return { target, why: "no API key" };
+      const why = cooling > 0
+        ? `${keys(cooling)} cooling`
+        : keyless
+        ? "no API key"
+        : `${keys(blocked)} set aside`;
+      return { target, why, ...(keyless && cooling === 0 ? {} : { until: retryAt }) };
     }
     case "open":
       return { target, why: "paused", until: outcome.until };
@@ -85,8 +91,9 @@ function notSent(outcome: TargetOutcome, now: number): string | undefined {
   switch (outcome.kind) {
     case "keys": {
       // As the refusal when every target is out words it: a provider without a key has none
-      // set aside, and keys cooling do not hide others set aside.
-      const { cooling, blocked, keyless, recentStatuses, retryAt } = outcome.keys;
+      // set aside and nothing to wait for, and keys cooling do not hide others refused.
+      const { cooling, blocked, keyless, missing, recentStatuses, retryAt } = outcome.keys;
+      if (missing !== undefined) return `no API key is set for it (set ${missing})`;
       const statuses = recentStatuses.join(", ");
       const state: string[] = [];
       if (cooling > 0) state.push(`${keys(cooling)} cooling down after 429`);
@@ -94,10 +101,15 @@ function notSent(outcome: TargetOutcome, now: number): string | undefined {
         state.push(
           keyless
             ? `no API key is set for it and it answered ${statuses}`
-            : `${keys(blocked)} set aside after ${statuses}`,
+            : `${keys(blocked)} refused with ${statuses}`,
         );
       }
-      return `${state.join(", ")}, usable again in ${waitText(retryAt, now)}`;
+      const when = cooling > 0
+        ? `usable again in ${waitText(retryAt, now)}`
+        : keyless
+        ? ""
+        : `tried again in ${waitText(retryAt, now)}`;
+      return [...state, when].filter((t) => t !== "").join(", ");
     }
     case "open":
       return `paused after repeated failures, re-tried in ${waitText(outcome.until, now)}`;

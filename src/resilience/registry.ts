@@ -1,6 +1,7 @@
 /** Lazily built resilience state per provider (keys, limiter) and per target (breaker). */
 
 import type { ProviderConfig } from "../config/types.ts";
+import { neededKeyMissing } from "../config/needed_keys.ts";
 import { type BreakerOptions, type BreakerSnapshot, CircuitBreaker } from "./circuit_breaker.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { KeyPool, type KeySnapshot } from "./key_pool.ts";
@@ -76,6 +77,7 @@ function fingerprint(p: ProviderConfig, endpoint: string): string {
     p.keyStrategy ?? "fill_first",
     p.rateLimit ?? null,
     p.maxConcurrency ?? null,
+    neededKeyMissing(p) ?? null,
   ]);
 }
 
@@ -126,8 +128,13 @@ export class ResilienceRegistry {
       this.#handed.set(config, found.state);
       return found.state;
     }
+    // A hosted provider without its key is never sent a request: its upstream would only refuse
+    // it, and the client is told what to set at once (as `ccp check` says) rather than after a
+    // round trip and a 401.
+    const missing = neededKeyMissing(config);
     const state: ProviderState = {
       keys: new KeyPool(config.apiKeys, {
+        ...(missing ? { missing } : {}),
         usageLimit: config.keyUsageLimit,
         ...(config.keyStrategy ? { strategy: config.keyStrategy } : {}),
         clock: this.#clock,

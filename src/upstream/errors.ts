@@ -1,7 +1,7 @@
 /** Upstream failures -> Anthropic errors that name the provider, model and cause. */
 
 import { UpstreamError } from "../core/errors.ts";
-import { upstreamMessage } from "../core/upstream_message.ts";
+import { snippet, upstreamMessage } from "../core/upstream_message.ts";
 import { clientErrorOf, refusesRegion } from "../core/upstream_status.ts";
 import { redactUrlCredentials, scrubSecrets } from "../core/secrets.ts";
 import { capitalise, describeTarget } from "../core/text.ts";
@@ -39,7 +39,8 @@ export function upstreamHttpError(options: {
   const text = upstreamMessage(options.bodyText) || "(empty body)";
   // Scrubbed before it is cut: a key cut in two would no longer be found.
   const clean = ownAccountWords(scrubSecrets(text, options.keys), options.passthrough);
-  const detail = clean.length > 500 ? `${clean.slice(0, 500)}\u2026` : clean;
+  // Only the upstream's words are capped: the hint before them and the advice after stay whole.
+  const detail = snippet(clean);
   const hint = refusesRegion(options.status, text)
     ? " (the provider refuses requests from this machine's region, whatever the key: route to " +
       "another provider, or reach it through a proxy in a region it serves, its proxy: setting)"

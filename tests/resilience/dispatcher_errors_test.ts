@@ -97,7 +97,7 @@ Deno.test("auth_unavailable: every credential blocked by 401/403", async (t) => 
       error: {
         type: "api_error",
         message: 'No usable credentials: provider "nim" model "z-ai/glm4.7": ' +
-          "2 keys set aside after 403, 401 (usable again in 1800s; last: upstream answered " +
+          "2 keys refused with 403, 401 (tried again in 1800s; last: upstream answered " +
           "403). Fix the key (`ccp check` " +
           "shows the last 4 characters of each), then save the config or its .env (ccp reloads it), " +
           "or send ccp SIGHUP or restart it.",
@@ -127,7 +127,7 @@ Deno.test("auth_unavailable: keys refused only for payment (402) say to add cred
   });
   const error = await failure(() => run([to(provider("or", { apiKeys: [K1] }), "m")]));
   assert.equal(error.status, 503);
-  assert.match(error.message, /1 key set aside after 402 .*\. Add credits to the account behind/);
+  assert.match(error.message, /1 key refused with 402 .*\. Add credits to the account behind/);
   assert.doesNotMatch(error.message, /Fix the key/);
 });
 
@@ -164,7 +164,7 @@ Deno.test("a 429 saying the credits are spent sets the key aside and fails over"
       assert.equal(error.headers["Retry-After"], "1800");
       assert.match(
         error.message,
-        /1 key set aside after 429 .*You exceeded your current quota.*\. Add credits to the account behind the key or raise its spending limit \(429: quota spent\)/,
+        /1 key refused with 429 .*You exceeded your current quota.*\. Add credits to the account behind the key or raise its spending limit \(429: quota spent\)/,
       );
     },
   );
@@ -198,6 +198,64 @@ Deno.test("an upstream 401 never reaches the client as 401", async (t) => {
       assert.match(error.message, /invalid x-api-key/);
     },
   );
+});
+
+Deno.test("a hosted preset without its key is sent nothing and told what to set, not to wait", async (t) => {
+  const hosted = "https://integrate.api.nvidia.com/v1";
+  const nim = provider("nvidia_nim", { preset: "nvidia_nim", baseUrl: hosted });
+  const { run, calls } = setup({ nvidia_nim: [{ status: 401 }, { status: 401 }] });
+  const error = await failure(() => run([to(nim, "moonshotai/kimi-k2.5")]));
+  await t.step("no request went upstream: only a 401 would have come back", () => {
+    assert.deepEqual(calls, []);
+  });
+  await t.step("SPEC's 503 auth_unavailable, which no retry soon changes", () => {
+    assert.equal(error.status, 503);
+    assert.equal(error.errorType, "api_error");
+    assert.equal(error.extra.code, "auth_unavailable");
+    assert.deepEqual(error.extra.recent_statuses, []);
+    assert.equal(error.headers["x-should-retry"], "false");
+    assert.ok(error.headers["Retry-After"] !== undefined);
+  });
+  await t.step("names the variable ccp check names, and says nothing of waiting", () => {
+    assert.equal(
+      error.message,
+      'No usable credentials: provider "nvidia_nim" model "moonshotai/kimi-k2.5": no API key ' +
+        "is set for it, so nothing was sent (set NVIDIA_NIM_API_KEY). Set the key each one " +
+        "names, then save the config or its .env (ccp reloads it), or send ccp SIGHUP or " +
+        "restart it.",
+    );
+    assert.doesNotMatch(error.message, /usable again|again in|\d+s\b/);
+  });
+  await t.step("a fallback serves; the passed target is named without a wait", async () => {
+    const { run, calls } = setup({ b: ["ok"] });
+    const got = await run([to(nim, "m"), to(provider("b", { apiKeys: [K1] }), "m")]);
+    got.done();
+    assert.deepEqual(calls, [`b/m ${K1}`]);
+    assert.deepEqual(got.passed, [
+      "nvidia_nim/m (not sent: no API key is set for it (set NVIDIA_NIM_API_KEY))",
+    ]);
+    assert.deepEqual(got.passedNote, { target: "nvidia_nim/m", why: "no API key" });
+  });
+  await t.step(
+    "at a base URL of the user's own (a gateway adding the key) it is sent",
+    async () => {
+      const { run, calls } = setup({ nvidia_nim: ["ok"] });
+      const gateway = provider("nvidia_nim", { preset: "nvidia_nim" });
+      (await run([to(gateway, "m")])).done();
+      assert.deepEqual(calls, ["nvidia_nim/m"]);
+    },
+  );
+});
+
+Deno.test("a provider without a key that answered 401 says so, and nothing of waiting", async () => {
+  // No preset: it may need no key (a local server), so it is sent the request.
+  const { run, calls } = setup({ local: [{ status: 401, bodyText: '{"error":"unauthorized"}' }] });
+  const error = await failure(() => run([to(provider("local"), "qwen")]));
+  assert.deepEqual(calls, ["local/qwen"]);
+  assert.equal(error.status, 503);
+  assert.match(error.message, /no API key is set for it and it answered 401 \(last: /);
+  assert.doesNotMatch(error.message, /usable again|tried again/);
+  assert.equal(error.headers["x-should-retry"], "false");
 });
 
 Deno.test("the last upstream failure as an Anthropic error", async (t) => {

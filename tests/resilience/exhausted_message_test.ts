@@ -138,6 +138,6 @@ Deno.test("an earlier target with keys both cooling and set aside names both in 
     exhaustedError([mixed, answered503("openrouter", "meta-llama/llama-3.3-70b")], 0).message,
     'provider "openrouter" model "meta-llama/llama-3.3-70b" failed: HTTP 503. ' +
       'Tried before it: provider "groq" model "llama-3.3-70b" ' +
-      "(429, usable again in 30s; keys set aside after 403, 401).",
+      "(429, usable again in 30s; keys refused with 403, 401).",
   );
 });

@@ -20,14 +20,14 @@ function keys(over: Partial<KeysUnavailable>): KeysUnavailable {
 
 Deno.test("passed over: a provider without a key is not said to have a key set aside", () => {
   assert.deepEqual(passedOver([{ kind: "keys", target, keys: keys({ keyless: true }) }], NOW), [
-    "local/qwen3 (not sent: no API key is set for it and it answered 401, usable again in 30s)",
+    "local/qwen3 (not sent: no API key is set for it and it answered 401)",
   ]);
 });
 
 Deno.test("passed over: keys cooling and keys set aside are both named", () => {
   const both = keys({ reason: "cooling", cooling: 2, blocked: 1, recentStatuses: [403] });
   assert.deepEqual(passedOver([{ kind: "keys", target, keys: both }], NOW), [
-    "local/qwen3 (not sent: 2 keys cooling down after 429, key set aside after 403, usable " +
+    "local/qwen3 (not sent: 2 keys cooling down after 429, key refused with 403, usable " +
     "again in 30s)",
   ]);
 });

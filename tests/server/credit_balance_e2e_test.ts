@@ -43,7 +43,7 @@ Deno.test("the last key out of credit: a 503 naming the provider, in words Claud
   assert.equal(error.code, "auth_unavailable");
   assert.match(
     error.message,
-    /provider "ant" model "claude-sonnet-4-5": 1 key set aside after 402/,
+    /provider "ant" model "claude-sonnet-4-5": 1 key refused with 402/,
   );
   assert.match(error.message, /Add credits to the account behind the key/);
   assert.doesNotMatch(error.message, /credit balance is too low/i);

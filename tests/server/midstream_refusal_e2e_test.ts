@@ -179,7 +179,7 @@ routes:
           );
           assert.match(
             again.headers.get("x-ccp-passed") ?? "",
-            new RegExp(`^p/m \\(not sent: key set aside after ${refusal}`),
+            new RegExp(`^p/m \\(not sent: key refused with ${refusal}`),
           );
           assert.ok(
             ccp.logs.some((l) => /the key is set aside/.test(l)),

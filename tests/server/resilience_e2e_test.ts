@@ -191,8 +191,8 @@ Deno.test("every key refused (401/403) → 503 auth_unavailable, never a 401", a
     assert.equal(error.code, "auth_unavailable");
     assert.equal(error.blocked, 3);
     assert.deepEqual([...error.recent_statuses as number[]].sort(), [401, 403]);
-    assert.match(error.message, /provider "p" model "m1": 2 keys set aside after 401/);
-    assert.match(error.message, /provider "q" model "m2": 1 key set aside after 403/);
+    assert.match(error.message, /provider "p" model "m1": 2 keys refused with 401/);
+    assert.match(error.message, /provider "q" model "m2": 1 key refused with 403/);
     assert.ok(!error.message.includes(KEY_A) && !error.message.includes(KEY_B));
     // Each later request re-tries every set-aside key once before giving up (a key may have
     // been fixed upstream); keys refused during a request are not asked twice in it.
@@ -351,7 +351,7 @@ Deno.test("auth_unavailable says what the upstream answered, not only its status
     assert.equal(error.code, "auth_unavailable");
     assert.match(
       error.message,
-      /provider "p" model "m": 1 key set aside after 403 \(usable again in \d+s; last: .*This key may not use model m in this project\)/,
+      /provider "p" model "m": 1 key refused with 403 \(tried again in \d+s; last: .*This key may not use model m in this project\)/,
     );
   }
 });

@@ -330,3 +330,24 @@ Deno.test("LM Studio's 404 for a model it has not loaded is a 400 that says to l
     await up.close();
   }
 });
+
+Deno.test("a long upstream body is cut in the quote only: the advice after it stays whole", async () => {
+  // An HTML error page of a proxy in front of the server: many kilobytes, all of it quoted text.
+  const page = `<html><body>${"Not Found. ".repeat(600)}</body></html>`;
+  const up = notFound(page, "text/html");
+  try {
+    const got = await ask({ preset: "ollama", type: "anthropic" }, up.url);
+    assert.equal(got.status, 404);
+    assert.equal(got.type, "not_found_error");
+    // The whole advice, up to its last words, follows the cut quote.
+    assert.match(
+      got.message,
+      /HTTP 404: <html><body>(Not Found\. )+\S*\u2026 \(nothing answers POST /,
+    );
+    assert.ok(got.message.endsWith(`\`type: openai\` at ${up.url}/v1)`), got.message);
+    // Bounded all the same: the quote is at most 300 characters of the page's 6,600.
+    assert.ok(got.message.length < 900, `${got.message.length} characters`);
+  } finally {
+    await up.close();
+  }
+});

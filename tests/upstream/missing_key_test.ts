@@ -5,7 +5,9 @@
  */
 
 import assert from "node:assert/strict";
+import { configFromEnv } from "../../src/config/env/mode.ts";
 import { configFromYaml } from "../../src/config/from_yaml.ts";
+import type { Config } from "../../src/config/types.ts";
 import { missingKeyAdvice } from "../../src/config/from_tree.ts";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 
@@ -88,4 +90,41 @@ Deno.test("a local preset's 401 says to write the api_key entry, not to set its 
     missingKeyAdvice(config.providers.vllm!) ?? "",
     /^a providers\.vllm entry with preset: vllm and api_key: \$\{VLLM_API_KEY\} in the config file$/,
   );
+});
+
+/** The client's answer from a ccp run with `config`, asked once. */
+async function answerOf(config: Config) {
+  const ccp = startCcp(config);
+  try {
+    const res = await postMessages(ccp.url, {
+      model: "claude-sonnet-4-5",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const body = await res.json();
+    return { status: res.status, retry: res.headers.get("x-should-retry"), error: body.error };
+  } finally {
+    await ccp.close();
+  }
+}
+
+Deno.test("MODEL=nvidia_nim/... without its key: told at once what to set, nothing about waiting", async () => {
+  // The preset's own address, a real host: were the request sent, a 401 or a network error would
+  // come back instead of ccp's own refusal.
+  const got = await answerOf(configFromEnv({ env: { MODEL: "nvidia_nim/moonshotai/kimi-k2.5" } }));
+  assert.equal(got.status, 503);
+  assert.equal(got.error.type, "api_error");
+  assert.equal(got.error.code, "auth_unavailable");
+  assert.deepEqual(got.error.recent_statuses, []);
+  assert.equal(got.retry, "false");
+  assert.match(got.error.message, /so nothing was sent \(set NVIDIA_NIM_API_KEY\)/);
+  assert.doesNotMatch(got.error.message, /usable again|again in/);
+});
+
+Deno.test("a config file's hosted preset whose ${VAR} is unset: the answer names that variable", async () => {
+  const yaml = "providers:\n  nim:\n    preset: nvidia_nim\n    api_key: ${NIM_KEY}\n" +
+    "routes:\n  default: nim/moonshotai/kimi-k2.5\n";
+  const got = await answerOf(configFromYaml({ text: yaml, file: "ccp.yaml", env: {} }));
+  assert.equal(got.status, 503);
+  assert.match(got.error.message, /nothing was sent \(set NIM_KEY\b/);
 });
