@@ -246,6 +246,71 @@ Deno.test("OpenAI-compatible streams failing mid-answer end with an error event"
   await runCases(t, CHAT_CASES, () => openAIChatTranslation(BASE_OPTIONS));
 });
 
+/** Tool call deltas of one call: its id and name first, then its arguments in pieces. */
+const toolCall = (args: string, first = false) =>
+  chunk({
+    choices: [{
+      index: 0,
+      delta: {
+        tool_calls: [{
+          index: 0,
+          ...(first ? { id: "call_1", type: "function" } : {}),
+          function: { ...(first ? { name: "Bash" } : {}), arguments: args },
+        }],
+      },
+      finish_reason: null,
+    }],
+  });
+
+Deno.test("a stream failing inside a tool call leaves its block open: no half tool call is ever complete", async (t) => {
+  const stopped = chunk({
+    choices: [],
+    x_groq: { id: "req_1", error: "generation stopped early: internal error" },
+  });
+  const cases: readonly Case[] = [
+    {
+      name: "arguments cut mid-command, then Groq's x_groq.error",
+      sse: OPENING + toolCall("", true) + toolCall('{"command": "rm -rf /tmp/bui') + stopped,
+      expect: { error: "api_error", words: /generation stopped early/ },
+    },
+    {
+      name: "no arguments yet, then an error frame",
+      sse: OPENING + toolCall("", true) +
+        `data: ${
+          JSON.stringify({ error: { message: "The engine loop has stopped", code: 500 } })
+        }\n\n`,
+      expect: { error: "api_error", words: /engine loop has stopped/ },
+    },
+    {
+      name: "arguments cut, then the stream ends",
+      sse: OPENING + toolCall("", true) + toolCall('{"command": "ls'),
+      expect: { error: "api_error", words: /closed the stream early/ },
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      const bytes = encoder.encode(c.sse);
+      for (const chunks of [[bytes], bytewise(bytes)]) {
+        const frames = await relayed(c, openAIChatTranslation(BASE_OPTIONS), chunks);
+        check(c, frames);
+        const tool = frames.find((f) => f.data.content_block?.type === "tool_use");
+        assert.ok(tool, "the tool call's block began");
+        const stops = frames.filter((f) => f.event === "content_block_stop");
+        assert.ok(
+          !stops.some((f) => f.data.index === tool.data.index),
+          "the cut tool call's block is never stopped (a client would run it with half its input)",
+        );
+        const input = frames.filter((f) => f.data.index === tool.data.index)
+          .map((f) => f.data.delta?.partial_json ?? "")
+          .join("");
+        assert.ok(!input.endsWith("{}"), `no made-up empty input: ${input}`);
+        // The text before it was complete as far as it went: its block is stopped.
+        assert.ok(stops.some((f) => f.data.index === 0), "the text block before it is stopped");
+      }
+    });
+  }
+});
+
 // --- Gemini ------------------------------------------------------------------------------------
 
 const gem = (part: Record<string, unknown>) => `data: ${JSON.stringify(part)}\n\n`;

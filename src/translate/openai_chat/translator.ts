@@ -4,7 +4,8 @@
  * and the non-streaming path (fed one synthetic chunk). Guarantees: `message_start` first; content blocks
  * strictly one at a time with consecutive indexes; every thinking block gets a
  * `signature_delta` before it closes; tool calls are serialised without losing a byte;
- * a failure closes the open block and ends with one `error` event.
+ * a failure closes an open text or thinking block (never a half tool call) and ends with one
+ * `error` event.
  */
 
 import { upstreamWho } from "../../core/text.ts";
