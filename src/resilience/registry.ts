@@ -79,8 +79,13 @@ function fingerprint(p: ProviderConfig, endpoint: string): string {
   ]);
 }
 
-const same = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((key, i) => key === b[i]);
+// The same keys, in whatever order: keys listed in another order are the same accounts (a
+// reordered list must not reset circuits, nor lose a renamed provider's rate window).
+function same(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((key, i) => key === sorted[i]);
+}
 
 /** Holds one KeyPool + Limiter per provider id and one CircuitBreaker per provider+model. */
 export class ResilienceRegistry {
@@ -183,6 +188,23 @@ export class ResilienceRegistry {
       if (!id.startsWith(`${account}/`)) continue;
       const target = `${config.id}${id.slice(account.length)}`;
       if (!this.#breakers.has(target)) this.#breakers.set(target, breaker);
+    }
+  }
+
+  /**
+   * The providers of the config now in use (at start and after each reload): each one's state is
+   * built now, so that a renamed provider takes over its old name's, and then whatever belonged
+   * to a name the config no longer has is let go. A long run reloaded many times (renaming,
+   * re-pointing, adding and removing providers) keeps state for the providers it has, and a name
+   * given back later starts from its current server and keys, not from state it had long ago.
+   * Requests still running on an older config keep the state they were handed.
+   */
+  follow(providers: Readonly<Record<string, ProviderConfig>>): void {
+    for (const config of Object.values(providers)) this.provider(config);
+    for (const id of [...this.#providers.keys()]) {
+      if (providers[id] !== undefined) continue;
+      this.#providers.delete(id);
+      this.#forgetBreakers(id);
     }
   }
 
