@@ -17,6 +17,7 @@ import { geminiResponseToAnthropic } from "../../src/translate/gemini/response.t
 import { UpstreamError } from "../../src/core/errors.ts";
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
+import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
 import { BASE_OPTIONS, bytewise, type Frame, parseFrames } from "./_stream_helpers.ts";
 import { assertAnthropicGrammar } from "../helpers/anthropic_grammar.ts";
 import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
@@ -179,6 +180,19 @@ const CHAT_CASES: readonly Case[] = [
       error: "overloaded_error",
       words: /reported an error mid-stream: generation stopped early/,
     },
+  },
+  {
+    // Groq's ordinary x_groq (its request id first, its usage last) says nothing went wrong.
+    name: "Groq's x_groq without an error is an ordinary answer",
+    sse: chunk({
+      choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+      x_groq: { id: "req_1" },
+    }) + content("The answer is") +
+      chunk({
+        choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+        x_groq: { id: "req_1", usage: { prompt_tokens: 9, completion_tokens: 3 } },
+      }) + "data: [DONE]\n\n",
+    expect: { stop: "end_turn" },
   },
   {
     name: "Groq x_groq.error in a chunk of its own",
@@ -601,4 +615,33 @@ Deno.test("a whole answer that failed is an Anthropic error, not a message", asy
       /Internal error encountered/,
     );
   });
+});
+
+Deno.test("a Groq stream stopped early is recorded with the counts Groq's error chunk reported", async () => {
+  const sse = OPENING +
+    chunk({
+      choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+      x_groq: {
+        id: "req_1",
+        error: "generation stopped early: internal error",
+        usage: {
+          prompt_tokens: 900,
+          completion_tokens: 250,
+          prompt_tokens_details: { cached_tokens: 100 },
+        },
+      },
+    });
+  let ended: RelayOutcome | undefined;
+  const out = relayTranslatedStream(
+    upstream({ name: "groq", sse, expect: { error: "api_error", words: /./ } }, [
+      encoder.encode(sse),
+    ]),
+    openAIChatTranslation(BASE_OPTIONS),
+    { describeUpstream: "Upstream provider", pingIntervalMs: 0, onEnd: (o) => ended = o },
+  );
+  await Array.fromAsync(out);
+  assert.ok(ended?.error, "ended with an error");
+  assert.equal(ended.usage.inputTokens, 800);
+  assert.equal(ended.usage.cacheReadInputTokens, 100);
+  assert.equal(ended.usage.outputTokens, 250);
 });

@@ -33,7 +33,13 @@ import {
   ToolCallTracker,
   unwrapGrammarCall,
 } from "./tool_calls.ts";
-import { deltaUsage, messageStartEvent, readUsage, type UpstreamUsage } from "./usage.ts";
+import {
+  deltaUsage,
+  messageStartEvent,
+  readUsage,
+  reportedUsage,
+  type UpstreamUsage,
+} from "./usage.ts";
 import { reasoningOfDelta } from "./reasoning_delta.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
 import type { TranslateOptions } from "./translate_options.ts";
@@ -93,10 +99,12 @@ export class OpenAIToAnthropicTranslator {
     return this.#frame.done;
   }
 
-  /** What the upstream said the answer cost, once its usage said so. */
+  /**
+   * What the upstream said the answer cost and counted, once its usage said so: for an answer
+   * cut short, no `message_delta` carries its counts, and the ledger takes these.
+   */
   get reported(): ReportedUsage | undefined {
-    const cost = this.#usage?.cost;
-    return cost === undefined ? undefined : { costUsd: cost };
+    return reportedUsage(this.#usage, this.#dialect.reasoningTokensSeparate);
   }
 
   /** True once a `finish_reason` came: only the usage chunk and `[DONE]` may follow. */
@@ -381,6 +389,9 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
+    // What the failed answer cost so far, if the chunk with the error said (Groq's does).
+    const usage = readUsage(event.usage);
+    if (usage) this.#usage = usage;
     const { message, type, status } = midStreamError(event, this.#o);
     this.#frame.fail(message, type, event.said, status);
   }
