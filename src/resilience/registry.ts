@@ -226,7 +226,8 @@ export class ResilienceRegistry {
   /**
    * Keys, limiter and breaker state for GET /health (never a raw key). Given the providers of the
    * config in use, it shows theirs only: after a reload, a provider removed is gone, and one whose
-   * keys or limits changed shows no pool until its first request builds it (not the old keys).
+   * keys or limits changed shows the pool built for them (see follow), never the old keys; without
+   * follow, none until its first request builds it.
    */
   snapshot(current?: Readonly<Record<string, ProviderConfig>>): ResilienceSnapshot {
     const providers: ResilienceSnapshot["providers"] = {};
