@@ -168,6 +168,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   config.start({ host, port, url: listenUrl }, (next) => {
     // Each config as it loads: a token two reloads in a row took is named too.
     formerTokens.track(next.server.clients);
+    // Renamed providers take their state over; removed ones' state is let go.
+    app.registry.follow(next.providers);
     // A config that traces loads the exporter now, not at its first request's end.
     traces.prepare(next);
     const cancelWarmUp = scheduleWarmUp(next, TRANSPORTS, { log });

@@ -81,8 +81,13 @@ function fingerprint(p: ProviderConfig, endpoint: string): string {
   ]);
 }
 
-const same = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((key, i) => key === b[i]);
+// The same keys, in whatever order: keys listed in another order are the same accounts (a
+// reordered list must not reset circuits, nor lose a renamed provider's rate window).
+function same(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sorted = [...b].sort();
+  return [...a].sort().every((key, i) => key === sorted[i]);
+}
 
 /** Holds one KeyPool + Limiter per provider id and one CircuitBreaker per provider+model. */
 export class ResilienceRegistry {
@@ -193,6 +198,23 @@ export class ResilienceRegistry {
     }
   }
 
+  /**
+   * The providers of the config now in use (at start and after each reload): each one's state is
+   * built now, so that a renamed provider takes over its old name's, and then whatever belonged
+   * to a name the config no longer has is let go. A long run reloaded many times (renaming,
+   * re-pointing, adding and removing providers) keeps state for the providers it has, and a name
+   * given back later starts from its current server and keys, not from state it had long ago.
+   * Requests still running on an older config keep the state they were handed.
+   */
+  follow(providers: Readonly<Record<string, ProviderConfig>>): void {
+    for (const config of Object.values(providers)) this.provider(config);
+    for (const id of [...this.#providers.keys()]) {
+      if (providers[id] !== undefined) continue;
+      this.#providers.delete(id);
+      this.#forgetBreakers(id);
+    }
+  }
+
   /** The breaker for one provider+model target. */
   breaker(provider: string, model: string): CircuitBreaker {
     const id = `${provider}/${model}`;
@@ -211,7 +233,8 @@ export class ResilienceRegistry {
   /**
    * Keys, limiter and breaker state for GET /health (never a raw key). Given the providers of the
    * config in use, it shows theirs only: after a reload, a provider removed is gone, and one whose
-   * keys or limits changed shows no pool until its first request builds it (not the old keys).
+   * keys or limits changed shows the pool built for them (see follow), never the old keys; without
+   * follow, none until its first request builds it.
    */
   snapshot(current?: Readonly<Record<string, ProviderConfig>>): ResilienceSnapshot {
     const providers: ResilienceSnapshot["providers"] = {};

@@ -12,8 +12,8 @@
  */
 
 import type { Logger } from "../core/log.ts";
-import { redactKey, scrubSecrets } from "../core/secrets.ts";
-import { fnv1a64Hex } from "../translate/anthropic/ids.ts";
+import { scrubSecrets } from "../core/secrets.ts";
+import { keyListId } from "./key_list_id.ts";
 import type { SharedGuards, SharedSyncInput, SharedSyncResult } from "../resilience/shared_sync.ts";
 import type { SharedAffinity } from "../resilience/shared_affinity.ts";
 import type { SpendCounters } from "../usage/budgets.ts";
@@ -157,7 +157,7 @@ export class RedisGuards implements SharedGuards, SpendCounters {
    */
   async sync(input: SharedSyncInput): Promise<SharedSyncResult> {
     const keys = await this.#keys.learn(input.provider, input.apiKeys);
-    const scope = this.#scope(input);
+    const scope = await this.#scope(input);
     const indexOf = (id: string) => {
       const index = keys.ids.indexOf(id);
       return index < 0 ? undefined : index;
@@ -321,14 +321,14 @@ export class RedisGuards implements SharedGuards, SpendCounters {
    * Where `input`'s provider keeps its state in Redis: its server and keys, not its name.
    * Instances whose configs name one server and key differently share its circuits, rate window
    * and slots, and a name each points at another server shares nothing; a reload that renames the
-   * provider finds its state where it was. The keys are told apart as ccp shows them (their last
-   * 4 characters), not by their HMAC ids: instances with other tokens still share all of it.
+   * provider finds its state where it was. The keys are told apart by a slow hash of them all
+   * (key_list_id.ts), not by their last 4 characters (two accounts' keys may end alike) nor by
+   * their HMAC ids (instances with other tokens still share all of it).
    * A provider without a server tag keeps its name.
    */
-  #scope(input: SharedSyncInput): string {
+  async #scope(input: SharedSyncInput): Promise<string> {
     if (input.server === undefined) return input.provider;
-    const shown = input.apiKeys.map(redactKey).sort().join(",");
-    const scope = `${input.server}.${fnv1a64Hex(shown).slice(0, 8)}`;
+    const scope = `${input.server}.${await keyListId(input.apiKeys)}`;
     // Names come from the configs loaded; a bound keeps a long run's many reloads from piling up.
     if (this.#scopes.size >= MAX_SCOPES) this.#scopes.delete(this.#scopes.keys().next().value!);
     this.#scopes.delete(input.provider);

@@ -16,6 +16,8 @@ import type { AnthropicStreamEvent } from "../protocols/anthropic.ts";
 export interface ReportedUsage {
   readonly inputTokens?: number;
   readonly cacheReadInputTokens?: number;
+  /** What the upstream counted of an answer it cut short (its usage rode with the error). */
+  readonly outputTokens?: number;
   readonly costUsd?: number;
 }
 

@@ -134,6 +134,24 @@ Deno.test("a provider renamed by a save keeps the requests of its rate window", 
   }
 });
 
+Deno.test("a provider renamed by a save and then back keeps the requests of its rate window", async () => {
+  const up = startRecordingUpstream();
+  const limit = "    rate_limit: { requests: 5, window: 60s }\n";
+  try {
+    await withServed(yaml("old", up.url, limit), async (server, save) => {
+      assert.equal(await ask(server), 200);
+      assert.match(await save(yaml("new", up.url, limit)), /provider new added/);
+      assert.equal(await ask(server), 200);
+      assert.match(await save(yaml("old", up.url, limit)), /provider old added/);
+      assert.equal(await ask(server), 200);
+      // Three sent in the window under one name or the other, not the old name's one before.
+      assert.equal((await health(server)).providers.old?.limiter.inWindow, 3);
+    });
+  } finally {
+    await up.close();
+  }
+});
+
 Deno.test("a provider pointed at another server by a save starts that server's rate window afresh", async () => {
   const one = startRecordingUpstream();
   const other = startRecordingUpstream();

@@ -144,6 +144,61 @@ Deno.test("ResilienceRegistry", async (t) => {
   });
 });
 
+Deno.test("ResilienceRegistry.follow: what a config no longer names is let go, renames still take over", async (t) => {
+  const OTHER = "sk-other-value-0000aaaa";
+  await t.step("hundreds of reloads renaming a provider keep one provider's state", () => {
+    const registry = new ResilienceRegistry({ clock: new FakeClock(), breaker: { threshold: 1 } });
+    let name = "p0";
+    const at = { apiKeys: [KEY], baseUrl: "https://one.example/v1" };
+    registry.follow({ [name]: provider(name, at) });
+    registry.breaker(name, "m").failed("upstream answered 502");
+    for (let i = 1; i <= 300; i++) {
+      name = `p${i}`;
+      registry.follow({ [name]: provider(name, at), [`gone${i}`]: provider(`gone${i}`) });
+      registry.breaker(`gone${i}`, "m");
+    }
+    registry.follow({ [name]: provider(name, at) });
+    assert.deepEqual(Object.keys(registry.snapshot().providers), [name]);
+    assert.deepEqual(Object.keys(registry.snapshot().targets), [`${name}/m`]);
+    assert.equal(registry.breakers, 1);
+    // The circuit the first name's failures opened went with each rename.
+    assert.equal(registry.breaker(name, "m").state, "open");
+  });
+  await t.step(
+    "a name renamed away and back gets the state it has now, not its old one",
+    async () => {
+      const clock = new FakeClock();
+      const registry = new ResilienceRegistry({ clock });
+      const limits = {
+        apiKeys: [KEY],
+        baseUrl: "https://one.example/v1",
+        rateLimit: { requests: 5, windowMs: 60_000 },
+      };
+      registry.follow({ a: provider("a", limits) });
+      (await registry.provider(provider("a", limits)).limiter.acquire())();
+      registry.follow({ b: provider("b", limits) });
+      const b = registry.provider(provider("b", limits)).limiter;
+      for (let i = 0; i < 3; i++) (await b.acquire())();
+      registry.follow({ a: provider("a", limits) });
+      assert.equal(registry.provider(provider("a", limits)).limiter.snapshot().inWindow, 4);
+    },
+  );
+  await t.step("keys listed in another order keep circuits and a renamed rate window", async () => {
+    const registry = new ResilienceRegistry({ clock: new FakeClock(), breaker: { threshold: 1 } });
+    const limits = { rateLimit: { requests: 5, windowMs: 60_000 } };
+    registry.follow({ g: provider("g", { apiKeys: [KEY, OTHER], ...limits }) });
+    registry.breaker("g", "m").failed("upstream answered 502");
+    (await registry.provider(provider("g", { apiKeys: [KEY, OTHER], ...limits })).limiter
+      .acquire())();
+    registry.follow({ g: provider("g", { apiKeys: [OTHER, KEY], ...limits }) });
+    assert.equal(registry.breaker("g", "m").state, "open");
+    registry.follow({ h: provider("g", { id: "h", apiKeys: [KEY, OTHER], ...limits }) });
+    const h = registry.provider(provider("g", { id: "h", apiKeys: [KEY, OTHER], ...limits }));
+    assert.equal(h.limiter.snapshot().inWindow, 1);
+    assert.equal(registry.breaker("h", "m").state, "open");
+  });
+});
+
 Deno.test("ResilienceRegistry keeps at most MAX_BREAKERS breakers, the recently used ones", () => {
   const registry = new ResilienceRegistry({ clock: new FakeClock() });
   // A target in steady use, open after its failures: it must outlive the flood of new names.

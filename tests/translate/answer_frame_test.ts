@@ -49,22 +49,29 @@ Deno.test("answer frame: message_start once, and nothing once the answer ended",
   assert.deepEqual(frame.run(() => blocks.text("late")), []);
 });
 
-Deno.test("answer frame: a failure closes the open block first, then one error event", () => {
+Deno.test("answer frame: a failure closes an open text block first, then one error event", () => {
+  const { frame, blocks } = frameOf();
+  frame.run(() => {
+    frame.begin();
+    blocks.text("partial");
+  });
+  const out = frame.run(() => frame.fail("boom", "overloaded_error"));
+  assert.deepEqual(types(out), ["content_block_stop", "error"]);
+  assert.deepEqual(out.at(-1), {
+    type: "error",
+    error: { type: "overloaded_error", message: "boom" },
+  });
+  assert.ok(frame.done);
+});
+
+Deno.test("answer frame: a failure leaves an open tool call's block open (no `{}`, no stop), then one error event", () => {
   const { frame, blocks } = frameOf();
   frame.run(() => {
     frame.begin();
     blocks.startTool(completeToolCall("Read", ""), "toolu_1");
   });
   const out = frame.run(() => frame.fail("boom", "overloaded_error"));
-  assert.deepEqual(types(out), [
-    "content_block_delta", // the `{}` a call without arguments gets before it stops
-    "content_block_stop",
-    "error",
-  ]);
-  assert.deepEqual(out.at(-1), {
-    type: "error",
-    error: { type: "overloaded_error", message: "boom" },
-  });
+  assert.deepEqual(types(out), ["error"]);
   assert.equal(blocks.toolBlocks, 1);
   assert.ok(frame.done);
 });

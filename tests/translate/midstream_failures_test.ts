@@ -17,6 +17,7 @@ import { geminiResponseToAnthropic } from "../../src/translate/gemini/response.t
 import { UpstreamError } from "../../src/core/errors.ts";
 import type { SseTranslation } from "../../src/translate/sse_translation.ts";
 import { relayTranslatedStream } from "../../src/upstream/translated_frames.ts";
+import type { RelayOutcome } from "../../src/upstream/relay_stream.ts";
 import { BASE_OPTIONS, bytewise, type Frame, parseFrames } from "./_stream_helpers.ts";
 import { assertAnthropicGrammar } from "../helpers/anthropic_grammar.ts";
 import { relayAnthropicStream } from "../../src/upstream/anthropic/relay.ts";
@@ -181,6 +182,19 @@ const CHAT_CASES: readonly Case[] = [
     },
   },
   {
+    // Groq's ordinary x_groq (its request id first, its usage last) says nothing went wrong.
+    name: "Groq's x_groq without an error is an ordinary answer",
+    sse: chunk({
+      choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+      x_groq: { id: "req_1" },
+    }) + content("The answer is") +
+      chunk({
+        choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+        x_groq: { id: "req_1", usage: { prompt_tokens: 9, completion_tokens: 3 } },
+      }) + "data: [DONE]\n\n",
+    expect: { stop: "end_turn" },
+  },
+  {
     name: "Groq x_groq.error in a chunk of its own",
     sse: OPENING +
       chunk({ choices: [], x_groq: { id: "req_1", error: "stream stopped: internal error" } }),
@@ -244,6 +258,71 @@ const CHAT_CASES: readonly Case[] = [
 
 Deno.test("OpenAI-compatible streams failing mid-answer end with an error event", async (t) => {
   await runCases(t, CHAT_CASES, () => openAIChatTranslation(BASE_OPTIONS));
+});
+
+/** Tool call deltas of one call: its id and name first, then its arguments in pieces. */
+const toolCall = (args: string, first = false) =>
+  chunk({
+    choices: [{
+      index: 0,
+      delta: {
+        tool_calls: [{
+          index: 0,
+          ...(first ? { id: "call_1", type: "function" } : {}),
+          function: { ...(first ? { name: "Bash" } : {}), arguments: args },
+        }],
+      },
+      finish_reason: null,
+    }],
+  });
+
+Deno.test("a stream failing inside a tool call leaves its block open: no half tool call is ever complete", async (t) => {
+  const stopped = chunk({
+    choices: [],
+    x_groq: { id: "req_1", error: "generation stopped early: internal error" },
+  });
+  const cases: readonly Case[] = [
+    {
+      name: "arguments cut mid-command, then Groq's x_groq.error",
+      sse: OPENING + toolCall("", true) + toolCall('{"command": "rm -rf /tmp/bui') + stopped,
+      expect: { error: "api_error", words: /generation stopped early/ },
+    },
+    {
+      name: "no arguments yet, then an error frame",
+      sse: OPENING + toolCall("", true) +
+        `data: ${
+          JSON.stringify({ error: { message: "The engine loop has stopped", code: 500 } })
+        }\n\n`,
+      expect: { error: "api_error", words: /engine loop has stopped/ },
+    },
+    {
+      name: "arguments cut, then the stream ends",
+      sse: OPENING + toolCall("", true) + toolCall('{"command": "ls'),
+      expect: { error: "api_error", words: /closed the stream early/ },
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      const bytes = encoder.encode(c.sse);
+      for (const chunks of [[bytes], bytewise(bytes)]) {
+        const frames = await relayed(c, openAIChatTranslation(BASE_OPTIONS), chunks);
+        check(c, frames);
+        const tool = frames.find((f) => f.data.content_block?.type === "tool_use");
+        assert.ok(tool, "the tool call's block began");
+        const stops = frames.filter((f) => f.event === "content_block_stop");
+        assert.ok(
+          !stops.some((f) => f.data.index === tool.data.index),
+          "the cut tool call's block is never stopped (a client would run it with half its input)",
+        );
+        const input = frames.filter((f) => f.data.index === tool.data.index)
+          .map((f) => f.data.delta?.partial_json ?? "")
+          .join("");
+        assert.ok(!input.endsWith("{}"), `no made-up empty input: ${input}`);
+        // The text before it was complete as far as it went: its block is stopped.
+        assert.ok(stops.some((f) => f.data.index === 0), "the text block before it is stopped");
+      }
+    });
+  }
 });
 
 // --- Gemini ------------------------------------------------------------------------------------
@@ -536,4 +615,33 @@ Deno.test("a whole answer that failed is an Anthropic error, not a message", asy
       /Internal error encountered/,
     );
   });
+});
+
+Deno.test("a Groq stream stopped early is recorded with the counts Groq's error chunk reported", async () => {
+  const sse = OPENING +
+    chunk({
+      choices: [{ index: 0, delta: {}, finish_reason: "stop" }],
+      x_groq: {
+        id: "req_1",
+        error: "generation stopped early: internal error",
+        usage: {
+          prompt_tokens: 900,
+          completion_tokens: 250,
+          prompt_tokens_details: { cached_tokens: 100 },
+        },
+      },
+    });
+  let ended: RelayOutcome | undefined;
+  const out = relayTranslatedStream(
+    upstream({ name: "groq", sse, expect: { error: "api_error", words: /./ } }, [
+      encoder.encode(sse),
+    ]),
+    openAIChatTranslation(BASE_OPTIONS),
+    { describeUpstream: "Upstream provider", pingIntervalMs: 0, onEnd: (o) => ended = o },
+  );
+  await Array.fromAsync(out);
+  assert.ok(ended?.error, "ended with an error");
+  assert.equal(ended.usage.inputTokens, 800);
+  assert.equal(ended.usage.cacheReadInputTokens, 100);
+  assert.equal(ended.usage.outputTokens, 250);
 });

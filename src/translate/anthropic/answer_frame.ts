@@ -1,7 +1,8 @@
 /**
  * The frame of one translated answer, the same for every upstream protocol: `message_start`
  * before anything else, nothing once the answer ended, and an end that is either the final
- * `message_delta` and `message_stop` or one `error` event after the open block is closed.
+ * `message_delta` and `message_stop` or one `error` event (after the open block is closed,
+ * unless it is a tool call's).
  */
 
 import type {
@@ -51,12 +52,13 @@ export class AnswerFrame {
   }
 
   /**
-   * Ends the answer with an error, closing the open block first if the answer began. `said`: the
+   * Ends the answer with an error, closing an open text or thinking block first (a tool call's
+   * stays open: see AnthropicBlockWriter.abandon). `said`: the
    * upstream's own words when it reported the error; `status`: the one it stands for when `type`
    * does not say it (error_words.ts).
    */
   fail(message: string, type = "api_error", said?: string, status?: number): void {
-    if (this.started) this.#blocks.close();
+    if (this.started) this.#blocks.abandon();
     this.#blocks.out.push(withWords({ type: "error", error: { type, message } }, said, status));
     this.done = true;
   }

@@ -178,6 +178,17 @@ export class AnthropicBlockWriter {
     });
   }
 
+  /**
+   * Ends the open block for an answer that failed: text and thinking are closed (what came of
+   * them stands), but a tool call is left open, as Anthropic's API leaves it: its arguments may
+   * be cut anywhere, and a client that runs each tool call once its block stops must not run one
+   * with half its input (or `{}` for none).
+   */
+  abandon(): void {
+    if (this.#open?.kind === "tool") this.#open = null;
+    else this.close();
+  }
+
   /** Closes the open block, if any. */
   close(): void {
     const open = this.#open;

@@ -6,7 +6,7 @@
 
 import { isRecord } from "../../core/json.ts";
 import type { EventSourceMessage } from "eventsource-parser/stream";
-import type { ChatCompletionChunk } from "../../protocols/openai_chat.ts";
+import type { ChatCompletionChunk, ChatUsage } from "../../protocols/openai_chat.ts";
 import { clipData, type MalformedEvent, notAnObject, notJson } from "../malformed_event.ts";
 
 /** What the translator consumes. */
@@ -14,8 +14,18 @@ export type UpstreamEvent =
   | { kind: "chunk"; chunk: ChatCompletionChunk }
   | { kind: "done" }
   | MalformedEvent
-  /** `said`: the event's data as the upstream sent it (the guards read its words). */
-  | { kind: "error"; message: string; code?: string | number; type?: string; said?: string };
+  /**
+   * `said`: the event's data as the upstream sent it (the guards read its words); `usage`: the
+   * counts the chunk carrying the error reported (Groq's `x_groq.usage` rides with its error).
+   */
+  | {
+    kind: "error";
+    message: string;
+    code?: string | number;
+    type?: string;
+    said?: string;
+    usage?: ChatUsage;
+  };
 
 /** What an upstream error value says: its message, and its code and type when it has them. */
 export interface UpstreamErrorInfo {
@@ -78,6 +88,15 @@ export function toUpstreamEvent(message: EventSourceMessage): UpstreamEvent | nu
   }
   if (!isRecord(parsed)) return notAnObject(data);
   const error = errorOfChunk(parsed);
-  if (error !== undefined) return { kind: "error", ...describeUpstreamError(error), said: data };
+  if (error !== undefined) {
+    const groq = parsed.x_groq;
+    const usage = parsed.usage ?? (isRecord(groq) ? groq.usage : undefined);
+    return {
+      kind: "error",
+      ...describeUpstreamError(error),
+      said: data,
+      ...(isRecord(usage) ? { usage: usage as ChatUsage } : {}),
+    };
+  }
   return { kind: "chunk", chunk: parsed as ChatCompletionChunk };
 }

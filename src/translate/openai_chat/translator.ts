@@ -4,7 +4,8 @@
  * and the non-streaming path (fed one synthetic chunk). Guarantees: `message_start` first; content blocks
  * strictly one at a time with consecutive indexes; every thinking block gets a
  * `signature_delta` before it closes; tool calls are serialised without losing a byte;
- * a failure closes the open block and ends with one `error` event.
+ * a failure closes an open text or thinking block (never a half tool call) and ends with one
+ * `error` event.
  */
 
 import { upstreamWho } from "../../core/text.ts";
@@ -32,7 +33,13 @@ import {
   ToolCallTracker,
   unwrapGrammarCall,
 } from "./tool_calls.ts";
-import { deltaUsage, messageStartEvent, readUsage, type UpstreamUsage } from "./usage.ts";
+import {
+  deltaUsage,
+  messageStartEvent,
+  readUsage,
+  reportedUsage,
+  type UpstreamUsage,
+} from "./usage.ts";
 import { reasoningOfDelta } from "./reasoning_delta.ts";
 import type { ReasoningSource } from "../reasoning/provenance.ts";
 import type { TranslateOptions } from "./translate_options.ts";
@@ -92,10 +99,12 @@ export class OpenAIToAnthropicTranslator {
     return this.#frame.done;
   }
 
-  /** What the upstream said the answer cost, once its usage said so. */
+  /**
+   * What the upstream said the answer cost and counted, once its usage said so: for an answer
+   * cut short, no `message_delta` carries its counts, and the ledger takes these.
+   */
   get reported(): ReportedUsage | undefined {
-    const cost = this.#usage?.cost;
-    return cost === undefined ? undefined : { costUsd: cost };
+    return reportedUsage(this.#usage, this.#dialect.reasoningTokensSeparate);
   }
 
   /** True once a `finish_reason` came: only the usage chunk and `[DONE]` may follow. */
@@ -380,6 +389,9 @@ export class OpenAIToAnthropicTranslator {
   }
 
   #upstreamError(event: Extract<UpstreamEvent, { kind: "error" }>): void {
+    // What the failed answer cost so far, if the chunk with the error said (Groq's does).
+    const usage = readUsage(event.usage);
+    if (usage) this.#usage = usage;
     const { message, type, status } = midStreamError(event, this.#o);
     this.#frame.fail(message, type, event.said, status);
   }

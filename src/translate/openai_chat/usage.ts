@@ -8,6 +8,7 @@ import { newMessageId } from "../anthropic/ids.ts";
 import { startUsage } from "../anthropic/start_usage.ts";
 import type { ChatUsage } from "../../protocols/openai_chat.ts";
 import { reportedCost } from "../../core/reported_cost.ts";
+import type { ReportedUsage } from "../sse_translation.ts";
 
 /** Token counts read from an upstream usage object (missing fields stay undefined). */
 export interface UpstreamUsage {
@@ -42,6 +43,25 @@ export function readUsage(usage: ChatUsage | null | undefined): UpstreamUsage | 
     cached,
     reasoning: num(usage.completion_tokens_details?.reasoning_tokens),
     cost: reportedCost(usage),
+  };
+}
+
+/** The counts and cost `up` reported, as the ledger takes them for an answer cut short. */
+export function reportedUsage(
+  up: UpstreamUsage | undefined,
+  reasoningTokensSeparate: boolean,
+): ReportedUsage | undefined {
+  if (!up) return undefined;
+  const cached = up.cached ?? 0;
+  const output = up.completion === undefined
+    ? undefined
+    : up.completion + (reasoningTokensSeparate ? up.reasoning ?? 0 : 0);
+  return {
+    ...(up.prompt === undefined
+      ? {}
+      : { inputTokens: Math.max(0, up.prompt - cached), cacheReadInputTokens: cached }),
+    ...(output === undefined ? {} : { outputTokens: output }),
+    ...(up.cost === undefined ? {} : { costUsd: up.cost }),
   };
 }
 
