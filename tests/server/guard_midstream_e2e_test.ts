@@ -71,7 +71,7 @@ Deno.test("session: an Anthropic upstream refusing its key mid-stream is not the
         assert.match(error.message, new RegExp(shown));
         assert.match(
           error.message,
-          /^No usable credentials: provider "anth" model "m": 1 key set aside/,
+          /^No usable credentials: provider "anth" model "m": 1 key refused with 40[13] \(tried again in/,
         );
         assert.doesNotMatch(error.message, /x-api-key/i);
         assert.ok(!JSON.stringify(body).includes(KEY));
