@@ -25,7 +25,7 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
   readonly unknown: DispatchTarget[] = [];
   readonly #windows: ServerWindows | undefined;
   /** Told when a refusal of `max_tokens` is to be sent again fitted (the record says so). */
-  onRefit: (() => void) | undefined;
+  refits: { resent(): void } | undefined;
 
   constructor(windows?: ServerWindows) {
     super();
@@ -88,7 +88,7 @@ export class ChainVariants extends Map<DispatchTarget, ModelSettings> {
         const { contextWindow: _, ...variant } = this.get(t) ?? {};
         const own = settingsFor(t.provider, t.model, variant).maxOutputTokens;
         this.set(t, { ...variant, maxOutputTokens: Math.min(max, own ?? max) });
-        this.onRefit?.();
+        this.refits?.resent();
       },
     };
   }

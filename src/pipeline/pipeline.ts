@@ -90,8 +90,10 @@ export class Pipeline {
       this.#deps.sharedGuards?.affinity,
     );
     const { chain, variants } = chainOf(balanced.resolution, config, this.#deps.registry.windows);
-    // A try refused for max_tokens and sent again fitted is no failed one in the record.
-    variants.onRefit = () => recorder.resent();
+    // A try refused for max_tokens and sent again fitted is no failed one in the record. The
+    // recorder itself, not a closure over it: a closure made here per request cost ~45 us of
+    // CPU per small request (+11 % in alternated bench rounds).
+    variants.refits = recorder;
     // Hashed once per request, and only when a target is sent the client's own credential.
     const credential = chain.some((t) => t.provider.auth === "passthrough")
       ? await credentialRef(request.clientHeaders)
