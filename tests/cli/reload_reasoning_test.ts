@@ -9,37 +9,13 @@ import assert from "node:assert/strict";
 import { postMessages } from "../helpers/ccp.ts";
 import { responseObject } from "../mocks/responses_wire.ts";
 import { withServed } from "./saved_reload.ts";
+import { startReasoningChat } from "../mocks/reasoning_chat.ts";
 
 type Obj = Record<string, unknown>;
 
 /** A DeepSeek-like Chat server: it reasons (`reasoning_content`) and calls a tool. */
 function startChat() {
-  const bodies: Obj[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
-    return Response.json({
-      id: `chatcmpl-${bodies.length}`,
-      object: "chat.completion",
-      model: body.model,
-      choices: [{
-        index: 0,
-        message: {
-          role: "assistant",
-          content: null,
-          reasoning_content: `reasons ${bodies.length}`,
-          tool_calls: [{
-            id: `call_${bodies.length}`,
-            type: "function",
-            function: { name: "Bash", arguments: '{"command":"ls"}' },
-          }],
-        },
-        finish_reason: "tool_calls",
-      }],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-    });
-  });
-  return { url: `http://127.0.0.1:${server.addr.port}/v1`, bodies, close: () => server.shutdown() };
+  return startReasoningChat((n) => ({ reasoning: `reasons ${n}`, callId: `call_${n}` }));
 }
 
 /** A Responses server that encrypts its reasoning as `account` and decrypts no other's. */

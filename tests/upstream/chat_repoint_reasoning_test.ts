@@ -9,41 +9,13 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
+import { startReasoningChat } from "../mocks/reasoning_chat.ts";
 
 type Obj = Record<string, unknown>;
 
 /** A DeepSeek-like Chat server: it reasons (`reasoning_content`) and calls a tool. */
 function startServer(name: string) {
-  const bodies: Obj[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
-    return Response.json({
-      id: `chatcmpl-${bodies.length}`,
-      object: "chat.completion",
-      model: body.model,
-      choices: [{
-        index: 0,
-        message: {
-          role: "assistant",
-          content: null,
-          reasoning_content: `${name} reasons`,
-          tool_calls: [{
-            id: `call_${name}_${bodies.length}`,
-            type: "function",
-            function: { name: "Bash", arguments: '{"command":"ls"}' },
-          }],
-        },
-        finish_reason: "tool_calls",
-      }],
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}/v1`,
-    bodies,
-    close: () => server.shutdown(),
-  };
+  return startReasoningChat((n) => ({ reasoning: `${name} reasons`, callId: `call_${name}_${n}` }));
 }
 
 const config = (baseUrl: string) =>
