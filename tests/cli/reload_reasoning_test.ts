@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { postMessages } from "../helpers/ccp.ts";
-import { responseObject } from "../mocks/responses_wire.ts";
+import { startAccountResponses } from "../mocks/responses_wire.ts";
 import { withServed } from "./saved_reload.ts";
 import { startReasoningChat } from "../mocks/reasoning_chat.ts";
 
@@ -20,38 +20,7 @@ function startChat() {
 
 /** A Responses server that encrypts its reasoning as `account` and decrypts no other's. */
 function startResponses(account: string) {
-  const bodies: Obj[] = [];
-  let refused = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
-    const foreign = (body.input as Obj[]).find((i) =>
-      i.type === "reasoning" && !String(i.encrypted_content).startsWith(`${account}:`)
-    );
-    if (foreign) {
-      refused++;
-      const error = {
-        message: "The encrypted content could not be verified.",
-        type: "invalid_request_error",
-        param: null,
-        code: "invalid_encrypted_content",
-      };
-      return Response.json({ error }, { status: 400 });
-    }
-    const n = bodies.length;
-    return Response.json(responseObject({
-      items: [
-        { kind: "reasoning", summary: [`${account} thinks ${n}`], encrypted: `${account}:${n}` },
-        { kind: "text", text: `${account} answers ${n}` },
-      ],
-    }, "gpt-5.5"));
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}/v1`,
-    bodies,
-    refused: () => refused,
-    close: () => server.shutdown(),
-  };
+  return startAccountResponses(() => account);
 }
 
 function yaml(id: string, type: string, baseUrl: string, model: string, extra = ""): string {

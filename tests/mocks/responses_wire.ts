@@ -196,3 +196,54 @@ export const CONTEXT_OVERFLOW_SCRIPT: ResponsesScript = {
       "Your input exceeds the context window of this model. Please adjust your input and try again.",
   },
 };
+
+/** A Responses server that encrypts reasoning per account, its stop and what it refused. */
+export interface AccountResponses {
+  url: string;
+  bodies: Record<string, unknown>[];
+  refused: () => number;
+  close: () => Promise<void>;
+}
+
+/**
+ * A Responses server whose reasoning is encrypted for an account (`accountOf` the request) and
+ * which refuses, as OpenAI does, reasoning another account encrypted; each answer reasons, then
+ * says `<account> answers <n>`.
+ */
+export function startAccountResponses(accountOf: (req: Request) => string): AccountResponses {
+  type Obj = Record<string, unknown>;
+  const bodies: Obj[] = [];
+  let refused = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const body = await req.json() as Obj;
+    bodies.push(body);
+    const account = accountOf(req);
+    const foreign = (body.input as Obj[]).find((i) =>
+      i.type === "reasoning" && !String(i.encrypted_content).startsWith(`${account}:`)
+    );
+    if (foreign) {
+      refused++;
+      const error = {
+        message: `The encrypted content ${String(foreign.encrypted_content).slice(0, 4)}... ` +
+          "could not be verified.",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_encrypted_content",
+      };
+      return Response.json({ error }, { status: 400 });
+    }
+    const n = bodies.length;
+    return Response.json(responseObject({
+      items: [
+        { kind: "reasoning", summary: [`${account} thinks ${n}`], encrypted: `${account}:${n}` },
+        { kind: "text", text: `${account} answers ${n}` },
+      ],
+    }, "gpt-5.5"));
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/v1`,
+    bodies,
+    refused: () => refused,
+    close: () => server.shutdown(),
+  };
+}

@@ -11,47 +11,15 @@
 import assert from "node:assert/strict";
 import { postMessages, startCcp } from "../helpers/ccp.ts";
 import { provider, testConfig } from "../helpers/config.ts";
-import { responseObject } from "../mocks/responses_wire.ts";
+import { startAccountResponses } from "../mocks/responses_wire.ts";
 
 type Obj = Record<string, unknown>;
 
 /** A Responses server whose accounts are its keys: each decrypts only its own reasoning. */
 function startServer() {
-  const bodies: Obj[] = [];
-  let refused = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const body = await req.json() as Obj;
-    bodies.push(body);
-    const account = (req.headers.get("authorization") ?? "").replace(/^Bearer sk-/, "");
-    const items = body.input as Obj[];
-    const foreign = items.find((i) =>
-      i.type === "reasoning" && !String(i.encrypted_content).startsWith(`${account}:`)
-    );
-    if (foreign) {
-      refused++;
-      const error = {
-        message: `The encrypted content ${String(foreign.encrypted_content).slice(0, 4)}... ` +
-          "could not be verified.",
-        type: "invalid_request_error",
-        param: null,
-        code: "invalid_encrypted_content",
-      };
-      return Response.json({ error }, { status: 400 });
-    }
-    const n = bodies.length;
-    return Response.json(responseObject({
-      items: [
-        { kind: "reasoning", summary: [`${account} thinks ${n}`], encrypted: `${account}:${n}` },
-        { kind: "text", text: `${account} answers ${n}` },
-      ],
-    }, "gpt-5.5"));
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}/v1`,
-    bodies,
-    refused: () => refused,
-    close: () => server.shutdown(),
-  };
+  return startAccountResponses((req) =>
+    (req.headers.get("authorization") ?? "").replace(/^Bearer sk-/, "")
+  );
 }
 
 const config = (baseUrl: string, key: string) =>
